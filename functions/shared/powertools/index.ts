@@ -1,0 +1,16 @@
+/**
+ * One logger, metrics and tracer per function, configured from the POWERTOOLS_* environment
+ * that the NodeFunction construct sets. Import these instead of constructing new ones.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+export const logger = new Logger();
+export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'orderflow' });
+export const tracer = new Tracer();
+
+/** Every log line of the current invocation carries the correlation id that started at the API request. */
+export const withCorrelationId = (correlationId: string | undefined): void => {
+  if (correlationId) logger.appendKeys({ correlationId });
+};

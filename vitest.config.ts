@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+/** Unit and infra tests keep Powertools quiet: no log lines, no EMF metrics on stdout, no X-Ray. */
+const quietPowertools = {
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+  POWERTOOLS_SERVICE_NAME: 'orderflow-test',
+  POWERTOOLS_METRICS_NAMESPACE: 'orderflow',
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+          env: quietPowertools,
+        },
+      },
+      {
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          environment: 'node',
+          env: quietPowertools,
+          // Synthesizing the app bundles every function; one synth per file is shared by its tests.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
