@@ -10,7 +10,7 @@ export const BUNDLE_BUDGET_BYTES = 250 * 1024;
 
 interface TemplateResource {
   Type: string;
-  Properties?: { Handler?: string };
+  Properties?: { Handler?: string; Code?: { S3Key?: unknown } };
   Metadata?: Record<string, unknown>;
 }
 
@@ -28,8 +28,13 @@ export const measureBundles = (assemblyDir: string): BundleSize[] => {
       Resources: Record<string, TemplateResource>;
     };
     for (const resource of Object.values(template.Resources)) {
-      const assetPath = resource.Metadata?.['aws:asset:path'];
-      if (resource.Type !== 'AWS::Lambda::Function' || typeof assetPath !== 'string') continue;
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      // The CLI records the asset folder in metadata; without it, the S3 key `<hash>.zip` names `asset.<hash>`.
+      const s3Key = resource.Properties?.Code?.S3Key;
+      const assetPath =
+        resource.Metadata?.['aws:asset:path'] ??
+        (typeof s3Key === 'string' ? `asset.${s3Key.replace(/\.zip$/, '')}` : undefined);
+      if (typeof assetPath !== 'string') continue;
       const dir = join(assemblyDir, assetPath);
       const bytes = readdirSync(dir)
         .filter((name) => !name.endsWith('.map'))

@@ -7,7 +7,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { asTransient, awsErrorName, callAws } from '#functions/saga/aws-errors';
+import { asTransient, awsErrorName, callAws } from '#shared/adapters/aws-errors';
 import { TransientDependencyError } from '#shared/domain/errors';
 import type { InventoryStore, ReserveAttempt } from './inventory-store.ts';
 import type { Reservation, StockLine } from './reservation.ts';

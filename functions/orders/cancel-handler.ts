@@ -10,10 +10,13 @@ import { IllegalOrderTransitionError, OrderNotFoundError } from './domain/errors
 import { parseSagaState } from './saga-task.ts';
 import { type CancelOrder, makeCancelOrder } from './use-cases/settle-order.ts';
 
-export interface CancelResult {
-  readonly status: 'CANCELLED';
-  readonly reason: CancellationReason;
-}
+export type CancelResult =
+  | { readonly status: 'CANCELLED'; readonly reason: CancellationReason }
+  /**
+   * The order was confirmed before this cancellation ran: ConfirmOrder committed, then failed (a timeout
+   * after its write). The saga reads this and leaves the confirmed order, its payment and its stock alone.
+   */
+  | { readonly status: 'CONFIRMED' };
 
 export const makeCancelHandler = (resolve: () => CancelOrder) =>
   instrument(async (state: unknown): Promise<CancelResult> => {
@@ -37,6 +40,10 @@ export const makeCancelHandler = (resolve: () => CancelOrder) =>
         return { status: 'CANCELLED', reason };
       }
       case 'IllegalTransition':
+        if (result.order.status === 'CONFIRMED') {
+          logger.warn('order is already CONFIRMED; it is not cancelled', { reason: input.reason });
+          return { status: 'CONFIRMED' };
+        }
         throw new IllegalOrderTransitionError(
           `order ${input.orderId} is ${result.order.status}; it cannot be cancelled`,
         );

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { callAws } from '#functions/saga/aws-errors';
+import { callAws } from '#shared/adapters/aws-errors';
 import type { GatewayAttempts } from './simulated-payment-gateway.ts';
 
 export const gatewayKey = (idempotencyKey: string) => `GATEWAY#${idempotencyKey}`;

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { asTransient, awsErrorName, callAws } from '#functions/saga/aws-errors';
+import { asTransient, awsErrorName, callAws } from '#shared/adapters/aws-errors';
 import type { PaymentRecord } from './payment.ts';
 import type { PaymentStore } from './payment-store.ts';
 

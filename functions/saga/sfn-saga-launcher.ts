@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { asTransient, awsErrorName } from './aws-errors.ts';
+import { asTransient, awsErrorName } from '#shared/adapters/aws-errors';
 import type { SagaLauncher, StartSagaRequest, StartSagaResult } from './saga-launcher.ts';
 
 /** Starts executions of the OrderSaga state machine. */

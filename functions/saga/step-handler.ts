@@ -38,8 +38,10 @@ export const makeSagaStep =
       throw error;
     } finally {
       // One data point per invocation, by outcome: RESERVED, OUT_OF_STOCK, TransientDependencyError, ...
-      metrics.addDimension('outcome', outcome);
-      metrics.addMetric(options.step, MetricUnit.Count, 1);
+      // A single metric keeps the outcome dimension off any other metric of the invocation.
+      const metric = metrics.singleMetric();
+      metric.addDimension('outcome', outcome);
+      metric.addMetric(options.step, MetricUnit.Count, 1);
     }
   };
 

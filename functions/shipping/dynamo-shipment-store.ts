@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { asTransient, awsErrorName, callAws } from '#functions/saga/aws-errors';
+import { asTransient, awsErrorName, callAws } from '#shared/adapters/aws-errors';
 import type { ShipmentRecord } from './shipment.ts';
 import type { ShipmentStore } from './shipment-store.ts';
 

@@ -1,62 +1,15 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import {
-  type CfnResourceJson,
+  type AslState,
   logicalIdOf,
   prop,
   referencedLogicalId,
+  resolveDefinition,
   resourcesOf,
+  stateMachineOf,
   synthesizeOrderflow,
 } from './support/orderflow-app';
-
-interface AslState {
-  Type: string;
-  Next?: string;
-  End?: boolean;
-  Default?: string;
-  Choices?: { Next: string }[];
-  Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
-  Retry?: {
-    ErrorEquals: string[];
-    MaxAttempts?: number;
-    BackoffRate?: number;
-    MaxDelaySeconds?: number;
-    JitterStrategy?: string;
-  }[];
-  Resource?: string;
-  ResultPath?: string;
-  Result?: Record<string, unknown>;
-  QueryLanguage?: string;
-}
-interface Asl {
-  StartAt: string;
-  TimeoutSeconds?: number;
-  QueryLanguage?: string;
-  States: Record<string, AslState>;
-}
-
-/** The definition with every intrinsic of its Fn::Join replaced by a placeholder ARN, parsed. */
-function resolveDefinition(stateMachine: CfnResourceJson): Asl {
-  const definition = prop<{ 'Fn::Join': [string, unknown[]] } | string>(stateMachine, 'DefinitionString');
-  if (typeof definition === 'string') return JSON.parse(definition) as Asl;
-  const [separator, parts] = definition['Fn::Join'];
-  const text = parts
-    .map((part) =>
-      typeof part === 'string'
-        ? part
-        : `arn:aws:lambda:eu-west-1:123456789012:function:${referencedLogicalId(part) ?? 'Unresolved'}`,
-    )
-    .join(separator);
-  return JSON.parse(text) as Asl;
-}
-
-function stateMachineOf(
-  template: ReturnType<typeof synthesizeOrderflow>['processingTemplate'],
-): CfnResourceJson {
-  const machines = resourcesOf(template, 'AWS::StepFunctions::StateMachine');
-  expect(machines.length).toBe(1);
-  return (machines[0] as [string, CfnResourceJson])[1];
-}
 
 // Prepare (once for the file).
 const orderflow = synthesizeOrderflow();

@@ -1,9 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { rethrowAwsError } from '#shared/adapters/aws-errors';
 import { TransientDependencyError } from '#shared/domain/errors';
 import type { OrderStatus } from '#shared/events/schemas';
 import type { OrderSummary, ProjectionChange } from '../domain/order-projection.ts';
 import type { ApplyResult, ReadModelStore } from '../ports.ts';
-import { rethrowAwsError } from './aws-errors.ts';
 
 export const orderSummaryKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'SUMMARY' });
 export const statusStatsKey = (status: OrderStatus) => ({ pk: 'STATS', sk: `STATUS#${status}` });

@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { rethrowAwsError } from '#shared/adapters/aws-errors';
 import type { Clock } from '#shared/ports/clock';
 import type { CustomerNotification } from '../domain/notification.ts';
 import type { NotificationProvider } from '../ports.ts';
-import { rethrowAwsError } from './aws-errors.ts';
 
 export const notificationKey = (
   notification: Pick<CustomerNotification, 'orderId' | 'channel' | 'eventId'>,

@@ -1,7 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { rethrowAwsError } from '#shared/adapters/aws-errors';
 import type { CustomerNotification } from '../domain/notification.ts';
 import type { NotificationPublisher } from '../ports.ts';
-import { rethrowAwsError } from './aws-errors.ts';
 
 /**
  * Publishes to the customer-notifications topic. The subscriptions' filter policies select on the

@@ -5,10 +5,10 @@ import {
   type DynamoDBDocumentClient,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { callAws } from '#shared/adapters/aws-errors';
 import { chunk } from '#shared/adapters/eventbridge-publisher';
 import { TransientDependencyError } from '#shared/domain/errors';
 import type { Catalog, Product } from '../ports.ts';
-import { translateTransient } from './dynamo-errors.ts';
 
 export const SKU_PREFIX = 'SKU#';
 /** BatchGetItem reads at most 100 keys per call. */
@@ -53,7 +53,7 @@ export class DynamoCatalog implements Catalog {
         }
         if (attempt > 1) await pause(this.backoffMs * 2 ** (attempt - 2));
         const input: BatchGetCommandInput['RequestItems'] = request;
-        const result: BatchGetCommandOutput = await translateTransient('BatchGetItem', () =>
+        const result: BatchGetCommandOutput = await callAws('BatchGetItem', () =>
           this.client.send(new BatchGetCommand({ RequestItems: input })),
         );
         for (const item of result.Responses?.[this.inventoryTable] ?? []) {
@@ -71,7 +71,7 @@ export class DynamoCatalog implements Catalog {
     let startKey: Record<string, unknown> | undefined;
     do {
       const exclusiveStartKey = startKey;
-      const page = await translateTransient('Scan', () =>
+      const page = await callAws('Scan', () =>
         this.client.send(
           new ScanCommand({
             TableName: this.inventoryTable,

@@ -5,14 +5,9 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { toOutboxItem } from '#functions/outbox/outbox-item';
+import { asTransient, callAws, cancellationCodes, isTransactionCanceled } from '#shared/adapters/aws-errors';
 import type { Order } from '../domain/order.ts';
 import type { AddOrderResult, ChangeOrderResult, NewOrder, OrderChange, OrderRepository } from '../ports.ts';
-import {
-  cancellationCodes,
-  isTransactionCanceled,
-  translateDynamoError,
-  translateTransient,
-} from './dynamo-errors.ts';
 
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}` });
 const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
@@ -75,7 +70,7 @@ export class DynamoOrderRepository implements OrderRepository {
       await this.client.send(new TransactWriteCommand({ TransactItems: transactItems }));
       return { kind: 'Added' };
     } catch (error) {
-      if (!isTransactionCanceled(error)) throw translateDynamoError('TransactWriteItems', error);
+      if (!isTransactionCanceled(error)) throw asTransient('TransactWriteItems', error);
       const codes = cancellationCodes(error);
       if (idempotency && codes[CLAIM_INDEX] === 'ConditionalCheckFailed') {
         return {
@@ -84,7 +79,7 @@ export class DynamoOrderRepository implements OrderRepository {
         };
       }
       if (codes.includes('TransactionConflict')) return { kind: 'Contended' };
-      throw translateDynamoError('TransactWriteItems', error);
+      throw asTransient('TransactWriteItems', error);
     }
   }
 
@@ -132,12 +127,12 @@ export class DynamoOrderRepository implements OrderRepository {
     } catch (error) {
       const codes = cancellationCodes(error);
       if (isTransactionCanceled(error) && codes.includes('ConditionalCheckFailed')) return { kind: 'Stale' };
-      throw translateDynamoError('TransactWriteItems', error);
+      throw asTransient('TransactWriteItems', error);
     }
   }
 
   async get(orderId: string): Promise<Order | undefined> {
-    const result = await translateTransient('GetItem', () =>
+    const result = await callAws('GetItem', () =>
       this.client.send(
         new GetCommand({ TableName: this.tables.orders, Key: orderKey(orderId), ConsistentRead: true }),
       ),
@@ -148,7 +143,7 @@ export class DynamoOrderRepository implements OrderRepository {
   }
 
   private async readClaim(table: string, id: string, now: Date) {
-    const result = await translateTransient('GetItem', () =>
+    const result = await callAws('GetItem', () =>
       this.client.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true })),
     );
     const item = result.Item;

@@ -133,3 +133,50 @@ export function referencedLogicalIds(value: unknown): string[] {
   if (direct) return [direct];
   return Object.values(value).flatMap(referencedLogicalIds);
 }
+
+export interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Choices?: { Next: string }[];
+  Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
+  Retry?: {
+    ErrorEquals: string[];
+    MaxAttempts?: number;
+    BackoffRate?: number;
+    MaxDelaySeconds?: number;
+    JitterStrategy?: string;
+  }[];
+  Resource?: string;
+  ResultPath?: string;
+  Result?: Record<string, unknown>;
+  QueryLanguage?: string;
+}
+export interface Asl {
+  StartAt: string;
+  TimeoutSeconds?: number;
+  QueryLanguage?: string;
+  States: Record<string, AslState>;
+}
+
+/** The definition with every intrinsic of its Fn::Join replaced by a placeholder ARN, parsed. */
+export function resolveDefinition(stateMachine: CfnResourceJson): Asl {
+  const definition = prop<{ 'Fn::Join': [string, unknown[]] } | string>(stateMachine, 'DefinitionString');
+  if (typeof definition === 'string') return JSON.parse(definition) as Asl;
+  const [separator, parts] = definition['Fn::Join'];
+  const text = parts
+    .map((part) =>
+      typeof part === 'string'
+        ? part
+        : `arn:aws:lambda:eu-west-1:123456789012:function:${referencedLogicalId(part) ?? 'Unresolved'}`,
+    )
+    .join(separator);
+  return JSON.parse(text) as Asl;
+}
+
+export function stateMachineOf(template: Template): CfnResourceJson {
+  const machines = resourcesOf(template, 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
+  return (machines[0] as [string, CfnResourceJson])[1];
+}

@@ -94,6 +94,20 @@ describe('the ConfirmOrder and CancelOrder saga tasks', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'IllegalOrderTransitionError' });
   });
 
+  it('leaves an order that was confirmed before the cancellation alone and says so', async () => {
+    // Prepare: ConfirmOrder committed, then its task failed, so the saga asks to cancel a CONFIRMED order.
+    await makeConfirmHandler(() => makeConfirmOrder({ orders, clock }))(sagaState(), lambdaContext());
+    const cancel = makeCancelHandler(() => makeCancelOrder({ orders, clock }));
+
+    // Act
+    const result = await cancel(sagaState({ failure: { reason: 'INTERNAL_ERROR' } }), lambdaContext());
+
+    // Assess
+    expect(result).toEqual({ status: 'CONFIRMED' });
+    expect(orders.orders.get('order-1')?.status).toBe('CONFIRMED');
+    expect(orders.outbox).toHaveLength(1);
+  });
+
   it('throws InvalidTaskInputError for input that is not the saga state', async () => {
     // Prepare
     const handler = makeCancelHandler(() => makeCancelOrder({ orders, clock }));
