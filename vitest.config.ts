@@ -31,6 +31,17 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          name: 'local',
+          include: ['test/local/**/*.test.ts'],
+          environment: 'node',
+          env: quietPowertools,
+          // Engines start servers (bound to 127.0.0.1 only) and, for DynamoDB, a JVM.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

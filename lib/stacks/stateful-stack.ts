@@ -75,6 +75,10 @@ export class StatefulStack extends Stack implements OrderflowStatefulResources {
     new CfnOutput(this, 'OrdersTableName', { value: this.tables.orders.tableName });
     new CfnOutput(this, 'InventoryTableName', { value: this.tables.inventory.tableName });
     new CfnOutput(this, 'ReadModelTableName', { value: this.tables.readModel.tableName });
+    // Read by the end-to-end tests, which check payments, shipments and idempotency records on any target.
+    new CfnOutput(this, 'PaymentsTableName', { value: this.tables.payments.tableName });
+    new CfnOutput(this, 'ShipmentsTableName', { value: this.tables.shipments.tableName });
+    new CfnOutput(this, 'IdempotencyTableName', { value: this.tables.idempotency.tableName });
     new CfnOutput(this, 'CustomerNotificationsTopicArn', {
       value: this.topics.customerNotifications.topicArn,
     });
