@@ -18,6 +18,9 @@
  * `s3/s3Store.js` (S3Store, required by buildApp), and the action functions `sqs/actions/createQueue.js` and
  * `sqs/actions/sendMessage.js` (validation, FIFO de-duplication and queue delay, shared with the wire API).
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
 
 /** A message attribute as fauxqs stores it (BinaryValue base64-encoded). */
@@ -357,8 +360,30 @@ export class MountedFauxqs {
   }
 }
 
+/**
+ * The URL of fauxqs's entry module. `import.meta.resolve` is the direct way, but Vite's module runner (vitest's
+ * global setup) lacks it, so fall back to finding node_modules/fauxqs from this file upwards.
+ */
+const fauxqsEntry = (): string => {
+  if (typeof import.meta.resolve === 'function') {
+    try {
+      return import.meta.resolve('fauxqs');
+    } catch {
+      // Fall through to the search below.
+    }
+  }
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const entry = join(dir, 'node_modules', 'fauxqs', 'dist', 'app.js');
+    if (existsSync(entry)) return pathToFileURL(entry).href;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the fauxqs package (npm ci installs it)');
+    dir = parent;
+  }
+};
+
 const loadApp = async (region: string) => {
-  const base = import.meta.resolve('fauxqs');
+  const base = fauxqsEntry();
   const load = async <T>(path: string): Promise<T> => (await import(new URL(path, base).href)) as T;
   const [{ SqsStore }, { SnsStore }, { S3Store }, { createQueue }, { sendMessage }] = await Promise.all([
     load<{

@@ -1,0 +1,47 @@
+/**
+ * Chooses what the end-to-end suite runs against, from ORDERFLOW_TARGET:
+ * - unset or `local`: boots the local cloud in this process (random ports, ORDERFLOW_TIME_SCALE or 0.01);
+ * - `localstack`: a LocalStack with orderflow deployed by `npm run deploy:localstack` (LOCALSTACK_ENDPOINT,
+ *   default http://localhost:4566);
+ * - `aws`: the stacks deployed in the account and region of the current AWS credentials.
+ * When the target cannot be reached, the suite is skipped with the reason, never failed.
+ */
+import type { TestProject } from 'vitest/node';
+import { LocalCloud } from '#lib/local/cloud';
+import { timeScale, timeScaleFromEnv } from '#lib/local/core/time';
+import { describeRemoteTarget, type E2eTarget } from './remote.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    e2eTarget: E2eTarget;
+  }
+}
+
+let cloud: LocalCloud | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const kind = (process.env.ORDERFLOW_TARGET ?? 'local').toLowerCase();
+  if (kind !== 'local') {
+    project.provide('e2eTarget', await describeRemoteTarget(kind));
+    return;
+  }
+  cloud = await LocalCloud.start({
+    edgePort: 0,
+    apiPort: 0,
+    time: process.env.ORDERFLOW_TIME_SCALE ? timeScaleFromEnv() : timeScale(0.01),
+    synth: 'if-stale',
+  });
+  project.provide('e2eTarget', {
+    kind: 'local',
+    apiUrl: cloud.apiUrl,
+    endpoint: cloud.edgeUrl,
+    region: cloud.ctx.region,
+    outputs: Object.fromEntries(Object.entries(cloud.outputs).map(([key, value]) => [key, String(value)])),
+    timeFactor: cloud.time.factor,
+  });
+}
+
+export async function teardown(): Promise<void> {
+  await cloud?.stop();
+  cloud = undefined;
+}
