@@ -20,6 +20,13 @@ const port = (value: string | undefined, fallback: number, name: string): number
   return number;
 };
 
+const positiveInteger = (value: string, name: string): number => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1)
+    throw new Error(`${name} must be a whole number of 1 or more, got "${value}"`);
+  return number;
+};
+
 const main = async (): Promise<void> => {
   const startedAt = Date.now();
   const { values } = parseArgs({
@@ -27,18 +34,21 @@ const main = async (): Promise<void> => {
       port: { type: 'string' },
       'api-port': { type: 'string' },
       'no-synth': { type: 'boolean', default: false },
+      concurrency: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log(`usage: npm start -- [--port 4566] [--api-port 3000] [--no-synth] [--verbose|--quiet]
-  --port       the edge endpoint for every AWS API (env ORDERFLOW_EDGE_PORT, default 4566)
-  --api-port   the Order API (env ORDERFLOW_API_PORT, default 3000)
-  --no-synth   use cdk.out as it is, even if the code changed since it was synthesized
-  --verbose    show every trace event and the functions' log lines; --quiet shows none
-env ORDERFLOW_TIME_SCALE (0 < s <= 1) shrinks visibility timeouts, retries, alarm periods and batching windows`);
+    console.log(`usage: npm start -- [--port 4566] [--api-port 3000] [--no-synth] [--concurrency 1] [--verbose|--quiet]
+  --port         the edge endpoint for every AWS API (env ORDERFLOW_EDGE_PORT, default 4566)
+  --api-port     the Order API (env ORDERFLOW_API_PORT, default 3000)
+  --no-synth     use cdk.out as it is, even if the code changed since it was synthesized
+  --concurrency  sandboxes per function without reserved concurrency (default 1: fastest on a laptop;
+                 raise it to let invocations of one function overlap, as they do on AWS)
+  --verbose      show every trace event and the functions' log lines; --quiet shows none
+env ORDERFLOW_TIME_SCALE (a positive factor, e.g. 0.01) shrinks visibility timeouts, retries, alarm periods and batching windows`);
     return;
   }
   const cloud = await LocalCloud.start({
@@ -46,6 +56,9 @@ env ORDERFLOW_TIME_SCALE (0 < s <= 1) shrinks visibility timeouts, retries, alar
     apiPort: port(values['api-port'] ?? process.env.ORDERFLOW_API_PORT, 3000, '--api-port'),
     time: timeScaleFromEnv(),
     synth: values['no-synth'] ? 'never' : 'if-stale',
+    ...(values.concurrency === undefined
+      ? {}
+      : { defaultConcurrency: positiveInteger(values.concurrency, '--concurrency') }),
     verbose: values.verbose,
     log: (line) => console.log(line),
     onTrace: values.quiet

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiGatewayEngine } from './apigateway/engine.ts';
 import { CloudWatchEngine } from './cloudwatch/engine.ts';
 import { EdgeServer } from './core/edge-server.ts';
+import { PortInUseError } from './core/http-server.ts';
 import { InMemoryMetricStore } from './core/metric-store.ts';
 import {
   type CloudContext,
@@ -44,6 +45,20 @@ export interface LocalCloudOptions {
   readonly seed?: boolean;
   /** Apply the API stage's throttling limits. @default true */
   readonly throttling?: boolean;
+  /**
+   * Sandboxes of a function without ReservedConcurrentExecutions. On two cores the CPU is the limit, not the
+   * sandboxes: every sandbox is a V8 isolate that compiles and warms up the AWS SDK on its own, so more of them
+   * cost more CPU per order and more cold starts under load. Measured with `npm run bench` (60 s): at 12 orders/s,
+   * 1 sandbox per function gave p99 2.8 s at 186% CPU, 2 (both pre-warmed) p99 4.2 s at 190%; at 10/s, 2.8 s and
+   * 3.4 s. The price of 1: two invocations of one function never overlap locally (raise it, or set
+   * ReservedConcurrentExecutions, to exercise such races). @default 1
+   */
+  readonly defaultConcurrency?: number;
+  /**
+   * Sandboxes initialized per function before ready (a function's cold start then happens at boot, not under
+   * the first requests). @default 1
+   */
+  readonly prewarm?: number;
   /** Forward the functions' own log lines. */
   readonly verbose?: boolean;
   /** Boot progress and diagnostics. */
@@ -118,11 +133,25 @@ export class LocalCloud {
     const assembly = loadAssembly(assemblyDir);
 
     let handlers: readonly ServiceHandler[] = [];
+    let functionCalls: () => Record<string, number> = () => ({});
+    let outputs: () => Record<string, Record<string, unknown>> = () => ({});
+    const metrics = new InMemoryMetricStore(60 * 60 * 1000);
     let ready = false;
     const edge = new EdgeServer({
       port: options.edgePort,
       handlers: () => handlers,
       health: () => ({ status: ready ? 'ready' : 'starting' }),
+      info: {
+        // What happened inside the cloud, as AWS would count it: function invocations and executions.
+        stats: () => ({
+          lambdaInvocations: sumOf(metrics, 'AWS/Lambda', 'Invocations'),
+          sagaExecutions: sumOf(metrics, 'AWS/States', 'ExecutionsStarted'),
+          // The AWS API calls the functions' code made, by service (direct ones to DynamoDB Local included).
+          functionCalls: functionCalls(),
+        }),
+        // The stack outputs, merged, as `aws cloudformation describe-stacks` would give them on AWS.
+        outputs: () => Object.assign({}, ...Object.values(outputs())),
+      },
       onError: (error, request) =>
         log(
           `edge: ${request.method} ${request.path} ${request.target ?? ''} failed: ${(error as Error).message}`,
@@ -141,19 +170,23 @@ export class LocalCloud {
       edgeUrl: edge.url,
       time: options.time,
       trace: { emit: (event) => options.onTrace?.(event) },
-      metrics: new InMemoryMetricStore(),
+      metrics,
       services,
       assemblyDir,
       log,
     };
     const api = new ApiGatewayEngine(ctx, { port: options.apiPort, throttling: options.throttling ?? true });
+    // Functions without reserved concurrency get one sandbox each (see LocalCloudOptions.defaultConcurrency).
+    const lambda = new LambdaEngine(ctx, {
+      debug: options.verbose ?? false,
+      defaultConcurrency: options.defaultConcurrency ?? 1,
+    });
+    functionCalls = () => lambda.awsCallCounts();
     // Start order: storage first, then what delivers to it; stop in reverse, so deliveries in flight land.
     const engines: Engine[] = [
       new DynamoDbEngine(ctx),
       new MessagingEngine(ctx),
-      // Functions without reserved concurrency get 5 sandboxes each: enough for the load a laptop can make,
-      // few enough that sixteen functions do not start eighty workers.
-      new LambdaEngine(ctx, { debug: options.verbose ?? false, defaultConcurrency: 5 }),
+      lambda,
       new StepFunctionsEngine(ctx),
       new EventBridgeEngine(ctx),
       new CloudWatchEngine(ctx),
@@ -189,7 +222,10 @@ export class LocalCloud {
         log(`  not emulated: ${type} ×${count} (${reason})`);
       }
 
+      outputs = () => report.outputs as Record<string, Record<string, unknown>>;
       const cloud = new LocalCloud(ctx, edge, api, engines, report);
+      const prewarm = options.prewarm ?? 1;
+      if (prewarm > 0) await lambda.prewarm(prewarm);
       if (options.seed ?? true) await cloud.seedCatalog(log);
       ready = true;
       cloud.bootMs = Date.now() - startedAt;
@@ -220,6 +256,14 @@ export class LocalCloud {
   }
 }
 
+/** The sum of a metric over every series (all dimensions) in the store. */
+const sumOf = (metrics: InMemoryMetricStore, namespace: string, metricName: string): number =>
+  metrics
+    .list()
+    .filter((series) => series.namespace === namespace && series.metricName === metricName)
+    .flatMap((series) => metrics.query({ ...series, start: 0, end: Number.MAX_SAFE_INTEGER }))
+    .reduce((sum, datum) => sum + datum.value, 0);
+
 const stopAll = async (engines: readonly Engine[], log: (line: string) => void): Promise<void> => {
   for (const engine of engines) {
     try {
@@ -231,7 +275,7 @@ const stopAll = async (engines: readonly Engine[], log: (line: string) => void):
 };
 
 const portError = (error: unknown, port: number, flag: string): Error => {
-  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+  if (error instanceof PortInUseError) {
     return new Error(
       `port ${port} is already in use (another local cloud, or LocalStack?); stop it or choose another with ${flag}`,
     );

@@ -2,8 +2,8 @@
  * The local API Gateway: the template's REST APIs (AWS::ApiGateway::RestApi, Resource, Method, Deployment,
  * Stage ...) served on their own HTTP port, 3000 by default, where each request becomes a Lambda proxy event.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeNow, listenOnLoopback } from '#lib/local/core/http-server';
 import {
   type CloudContext,
   type Engine,
@@ -163,30 +163,17 @@ export class ApiGatewayEngine implements Engine {
   }
 
   async start(): Promise<void> {
-    const server = createServer((request, response) => {
+    const { server, port } = await listenOnLoopback(this.port, (request, response) => {
       void this.serve(request, response);
     });
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new Error(`the Order API port ${this.port} is in use; choose another port`, { cause: error })
-            : error,
-        ),
-      );
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
     this.server = server;
-    this.boundPort = (server.address() as AddressInfo).port;
+    this.boundPort = port;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   /** Every served route, for the boot summary: `POST /orders` of stage `v1` of API `Api`. */

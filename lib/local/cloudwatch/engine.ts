@@ -119,6 +119,14 @@ const longDate = (epochMs: number): string => {
   return `${LONG_DATE_DAYS[date.getUTCDay()]} ${String(date.getUTCDate()).padStart(2, '0')} ${LONG_DATE_MONTHS[date.getUTCMonth()]}, ${date.getUTCFullYear()} ${time} UTC`;
 };
 
+/** The name the template gives a resource in `property`, or the name CloudFormation would generate for it. */
+const nameOf = (resource: TemplateResource, property: string, maxLength?: number): string => {
+  const given = (resource.properties as Record<string, unknown>)[property];
+  return typeof given === 'string' && given !== ''
+    ? given
+    : generatedName(resource.stackName, resource.logicalId, maxLength);
+};
+
 export class CloudWatchEngine implements Engine {
   readonly name = 'cloudwatch';
   readonly providers: readonly ResourceProvider[];
@@ -180,10 +188,7 @@ export class CloudWatchEngine implements Engine {
 
   private async provisionAlarm(resource: TemplateResource): Promise<ProvisionedResource> {
     const properties = resource.properties as Record<string, unknown>;
-    const name =
-      typeof properties.AlarmName === 'string' && properties.AlarmName !== ''
-        ? properties.AlarmName
-        : generatedName(resource.stackName, resource.logicalId);
+    const name = nameOf(resource, 'AlarmName');
     if (this.alarms.has(name)) throw new Error(`the alarm ${name} already exists (${resource.logicalId})`);
     this.putMetricAlarm({ ...properties, AlarmName: name });
     return { ref: name, attributes: { Arn: this.alarmArn(name) } };
@@ -191,10 +196,7 @@ export class CloudWatchEngine implements Engine {
 
   private async provisionCompositeAlarm(resource: TemplateResource): Promise<ProvisionedResource> {
     const properties = resource.properties as Record<string, unknown>;
-    const name =
-      typeof properties.AlarmName === 'string' && properties.AlarmName !== ''
-        ? properties.AlarmName
-        : generatedName(resource.stackName, resource.logicalId);
+    const name = nameOf(resource, 'AlarmName');
     if (this.alarms.has(name)) throw new Error(`the alarm ${name} already exists (${resource.logicalId})`);
     this.putCompositeAlarm({ ...properties, AlarmName: name });
     return { ref: name, attributes: { Arn: this.alarmArn(name) } };
@@ -202,10 +204,7 @@ export class CloudWatchEngine implements Engine {
 
   private async provisionDashboard(resource: TemplateResource): Promise<ProvisionedResource> {
     const properties = resource.properties as Record<string, unknown>;
-    const name =
-      typeof properties.DashboardName === 'string' && properties.DashboardName !== ''
-        ? properties.DashboardName
-        : generatedName(resource.stackName, resource.logicalId, 255);
+    const name = nameOf(resource, 'DashboardName', 255);
     this.dashboards.set(name, properties.DashboardBody);
     return { ref: name, attributes: {} };
   }

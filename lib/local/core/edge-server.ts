@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AwsApiError, jsonError, signingServiceOf } from './aws-protocol.ts';
+import { closeNow, listenOnLoopback } from './http-server.ts';
 import type { EdgeRequest, EdgeResponse, ServiceHandler } from './types.ts';
 
 const readBody = (request: IncomingMessage): Promise<Buffer> =>
@@ -18,6 +18,8 @@ export interface EdgeServerOptions {
   /** Answers `GET /_orderflow/health`. */
   readonly health: () => { status: string } & Record<string, unknown>;
   readonly onError?: (error: unknown, request: EdgeRequest) => void;
+  /** More `GET /_orderflow/<name>` documents: `stats` (merged with the calls per service), `outputs` ... */
+  readonly info?: Readonly<Record<string, () => Record<string, unknown>>>;
 }
 
 /**
@@ -28,6 +30,7 @@ export interface EdgeServerOptions {
 export class EdgeServer {
   private server: Server | undefined;
   private port = 0;
+  private readonly calls = new Map<string, number>();
 
   constructor(private readonly options: EdgeServerOptions) {}
 
@@ -36,24 +39,17 @@ export class EdgeServer {
   }
 
   async start(): Promise<void> {
-    const server = createServer((request, response) => {
+    const { server, port } = await listenOnLoopback(this.options.port, (request, response) => {
       void this.serve(request, response);
     });
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, '127.0.0.1', () => resolve());
-    });
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    this.port = port;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   private async serve(raw: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -88,6 +84,11 @@ export class EdgeServer {
     response.end(answer.body ?? '');
   }
 
+  /** AWS API calls served so far, by service. */
+  callCounts(): Record<string, number> {
+    return Object.fromEntries(this.calls);
+  }
+
   private async route(request: EdgeRequest): Promise<EdgeResponse> {
     if (request.path === '/_orderflow/health') {
       return {
@@ -95,6 +96,12 @@ export class EdgeServer {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(this.options.health()),
       };
+    }
+    const info = /^\/_orderflow\/([a-z]+)$/.exec(request.path)?.[1];
+    const document = info === undefined ? undefined : this.options.info?.[info];
+    if (info === 'stats' || document) {
+      const body = info === 'stats' ? { calls: this.callCounts(), ...document?.() } : document?.();
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
     }
     const handler = this.options.handlers().find((candidate) => candidate.claims(request));
     if (!handler) {
@@ -104,6 +111,7 @@ export class EdgeServer {
         404,
       );
     }
+    this.calls.set(handler.name, (this.calls.get(handler.name) ?? 0) + 1);
     return handler.handle(request);
   }
 }

@@ -63,6 +63,7 @@ export class LambdaEngine implements Engine, LambdaApi {
   private readonly runtimes = new Map<string, FunctionRuntime>();
   private readonly mappings = new Map<string, Mapping>();
   private readonly background = new Set<Promise<void>>();
+  private readonly awsCalls = new Map<string, number>();
   private readonly defaultConcurrency: number;
   private readonly debug: boolean;
   private readonly idleMs: number;
@@ -141,6 +142,10 @@ export class LambdaEngine implements Engine, LambdaApi {
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_ENDPOINT_URL: ctx.edgeUrl,
+      // DynamoDB straight to DynamoDB Local, not through the edge: one loopback hop (and the edge's work) less per
+      // call, which halves the functions' durations under load. The edge's proxy only rewrites ARNs and adds
+      // control-plane extras; functions make data-plane calls (GetItem, TransactWriteItems ...), which carry none.
+      ...(ctx.services.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: ctx.services.dynamodb.endpoint } : {}),
       ...(config.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
     };
     return { ...defaults, ...config.environment, ...reserved };
@@ -244,6 +249,14 @@ export class LambdaEngine implements Engine, LambdaApi {
       arn: runtime.config.arn,
       configuration: functionConfiguration(runtime.config),
     }));
+  }
+
+  /**
+   * Initializes `perFunction` sandboxes of every function (fewer when its concurrency is lower) ahead of the
+   * first invocations, so that the first requests do not pay every function's cold start at once.
+   */
+  async prewarm(perFunction: number): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((runtime) => runtime.prewarm(perFunction)));
   }
 
   /** Every function's runtime, in provisioning order. */
@@ -363,6 +376,11 @@ export class LambdaEngine implements Engine, LambdaApi {
       { payload: payloadText, clientContext: options.clientContext, requestId: options.requestId },
       options.slot,
     );
+    if (outcome.awsCalls) {
+      for (const service in outcome.awsCalls) {
+        this.awsCalls.set(service, (this.awsCalls.get(service) ?? 0) + (outcome.awsCalls[service] ?? 0));
+      }
+    }
     this.metric(config.name, 'Invocations', 1, 'Count');
     this.metric(config.name, 'Errors', outcome.functionError ? 1 : 0, 'Count');
     this.metric(config.name, 'Duration', outcome.durationMs, 'Milliseconds');
@@ -370,6 +388,11 @@ export class LambdaEngine implements Engine, LambdaApi {
     if (options.trace)
       this.traceInvocation(config.name, options.payload ?? safeParse(payloadText), outcome, options.label);
     return outcome;
+  }
+
+  /** The AWS API calls every function's code has made so far, by service (`dynamodb`, `events` ...). */
+  awsCallCounts(): Record<string, number> {
+    return Object.fromEntries(this.awsCalls);
   }
 
   private traceInvocation(

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { type FunctionConfig, splitHandler } from './function-config.ts';
-import type { InvokeMessage, LambdaErrorPayload, SandboxInit, SandboxMessage } from './protocol.ts';
+import type {
+  AwsCallCounts,
+  InvokeMessage,
+  LambdaErrorPayload,
+  SandboxInit,
+  SandboxMessage,
+} from './protocol.ts';
 
 const WORKER_URL = new URL('./sandbox-worker.ts', import.meta.url);
 
@@ -32,6 +38,8 @@ export interface InvocationOutcome {
   readonly throttled: boolean;
   /** The function's log lines during the invocation (best effort), for X-Amz-Log-Type: Tail. */
   readonly logTail: string;
+  /** The AWS API calls the function's code made, by service (none when it never ran). */
+  readonly awsCalls?: AwsCallCounts | undefined;
 }
 
 export interface InvokeRequest {
@@ -87,9 +95,16 @@ class LineSplitter {
   }
 }
 
+interface SandboxOutcome {
+  readonly payload: string;
+  readonly error?: LambdaErrorPayload;
+  readonly fatal?: boolean;
+  readonly calls?: AwsCallCounts;
+}
+
 interface Pending {
   readonly requestId: string;
-  readonly resolve: (outcome: { payload: string; error?: LambdaErrorPayload; fatal?: boolean }) => void;
+  readonly resolve: (outcome: SandboxOutcome) => void;
   log: string;
 }
 
@@ -145,10 +160,14 @@ class Sandbox {
           this.kill();
           break;
         case 'result':
-          this.settle(message.requestId, { payload: message.payload });
+          this.settle(message.requestId, { payload: message.payload, calls: message.calls });
           break;
         case 'error':
-          this.settle(message.requestId, { payload: errorJson(message.error), error: message.error });
+          this.settle(message.requestId, {
+            payload: errorJson(message.error),
+            error: message.error,
+            calls: message.calls,
+          });
           break;
         case 'fatal': {
           // An uncaught exception or unhandled rejection: fail what runs (even if it is not the culprit) and reset.
@@ -158,6 +177,7 @@ class Sandbox {
               payload: errorJson(message.error),
               error: message.error,
               fatal: true,
+              calls: message.calls,
             });
           else
             hooks.log(
@@ -210,16 +230,16 @@ class Sandbox {
     stream.on('end', () => splitter.flush());
   }
 
-  private settle(requestId: string, outcome: Parameters<Pending['resolve']>[0]): void {
+  private settle(requestId: string, outcome: SandboxOutcome): void {
     const pending = this.pending;
     if (!pending || pending.requestId !== requestId) return;
     this.pending = undefined;
     pending.resolve(outcome);
   }
 
-  run(message: InvokeMessage): { done: Promise<Parameters<Pending['resolve']>[0]>; log: () => string } {
+  run(message: InvokeMessage): { done: Promise<SandboxOutcome>; log: () => string } {
     let pending: Pending | undefined;
-    const done = new Promise<Parameters<Pending['resolve']>[0]>((resolve) => {
+    const done = new Promise<SandboxOutcome>((resolve) => {
       pending = { requestId: message.requestId, resolve, log: '' };
     });
     this.pending = pending;
@@ -335,6 +355,35 @@ export class FunctionRuntime {
     if (!sandbox.dead) sandbox.kill();
   }
 
+  /**
+   * Initializes sandboxes before any invocation needs them (as Lambda may initialize execution environments
+   * proactively): up to `count` in all, never more than the concurrency. They wait warm, like a sandbox after an
+   * invocation. A failed init is only logged: the next invocation initializes again and reports the error.
+   */
+  async prewarm(count: number): Promise<void> {
+    const { config } = this;
+    const wanted = Math.min(count, this.options.concurrency) - this.all.size;
+    if (this.stopped || wanted <= 0 || config.unsupported || !config.entryPath) return;
+    await Promise.all(
+      Array.from({ length: wanted }, async () => {
+        const sandbox = new Sandbox(
+          this.sandboxInit(),
+          this.options.environment,
+          config.memoryMb,
+          this.hooks,
+        );
+        this.all.add(sandbox);
+        const ready = await sandbox.ready;
+        if (ready.ok) {
+          this.park(sandbox);
+          return;
+        }
+        this.forget(sandbox);
+        this.hooks.log(`${config.name}: init failed: ${ready.error.errorType}: ${ready.error.errorMessage}`);
+      }),
+    );
+  }
+
   /** Takes a concurrency slot, waiting for one if every slot is in use. Release it exactly once. */
   async acquireSlot(): Promise<Slot> {
     const throttled = await this.acquire();
@@ -430,9 +479,21 @@ export class FunctionRuntime {
     else this.park(sandbox);
 
     if (outcome.error) {
-      return { ...this.failure(requestId, outcome.error, throttled, durationMs, run.log()), initDurationMs };
+      return {
+        ...this.failure(requestId, outcome.error, throttled, durationMs, run.log()),
+        initDurationMs,
+        awsCalls: outcome.calls,
+      };
     }
-    return { requestId, payload: outcome.payload, durationMs, initDurationMs, throttled, logTail: run.log() };
+    return {
+      requestId,
+      payload: outcome.payload,
+      durationMs,
+      initDurationMs,
+      throttled,
+      logTail: run.log(),
+      awsCalls: outcome.calls,
+    };
   }
 
   /** Terminates every sandbox; invocations in progress fail, waiting ones are refused. */

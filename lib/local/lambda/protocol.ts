@@ -49,9 +49,28 @@ export interface InvokeMessage {
 
 export type HostMessage = InvokeMessage;
 
+/** AWS API calls the function made, by SigV4 service name (`dynamodb`, `events`, `states` ...). */
+export type AwsCallCounts = Readonly<Record<string, number>>;
+
 export type SandboxMessage =
   | { readonly type: 'ready'; readonly initDurationMs: number }
   | { readonly type: 'init-error'; readonly error: LambdaErrorPayload }
-  | { readonly type: 'result'; readonly requestId: string; readonly payload: string }
-  | { readonly type: 'error'; readonly requestId: string; readonly error: LambdaErrorPayload }
-  | { readonly type: 'fatal'; readonly requestId?: string | undefined; readonly error: LambdaErrorPayload };
+  | {
+      readonly type: 'result';
+      readonly requestId: string;
+      readonly payload: string;
+      /** The calls since the previous result (the init phase's count with the first). */
+      readonly calls: AwsCallCounts;
+    }
+  | {
+      readonly type: 'error';
+      readonly requestId: string;
+      readonly error: LambdaErrorPayload;
+      readonly calls: AwsCallCounts;
+    }
+  | {
+      readonly type: 'fatal';
+      readonly requestId?: string | undefined;
+      readonly error: LambdaErrorPayload;
+      readonly calls: AwsCallCounts;
+    };

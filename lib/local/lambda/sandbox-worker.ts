@@ -5,7 +5,9 @@
  * Node runs this file with its built-in type stripping (worker threads do not go through vitest or tsx), so it
  * uses erasable TypeScript only and imports nothing but Node built-ins and types.
  */
-import { enableCompileCache } from 'node:module';
+import http from 'node:http';
+import https from 'node:https';
+import { enableCompileCache, syncBuiltinESMExports } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HostMessage, LambdaErrorPayload, SandboxInit, SandboxMessage } from './protocol.ts';
@@ -14,6 +16,58 @@ const port = parentPort;
 if (!port) throw new Error('sandbox-worker.ts runs only in a worker thread');
 const init = workerData as SandboxInit;
 const post = (message: SandboxMessage): void => port.postMessage(message);
+
+/**
+ * The AWS API calls the function's code makes, by service, since the last result: every HTTP request that carries
+ * a SigV4 Authorization header counts for its credential scope's service (an unsigned one with X-Amz-Target for
+ * that target's service). What a function costs in calls is what it costs on AWS, retries included; the counts
+ * travel back with each result. Wrapped before the bundle is imported, so the SDK's handler picks the wrappers up.
+ */
+let calls: Record<string, number> = {};
+const TARGET_SERVICES: Readonly<Record<string, string>> = {
+  DynamoDB_20120810: 'dynamodb',
+  DynamoDBStreams_20120810: 'dynamodb',
+  AWSEvents: 'events',
+  AWSStepFunctions: 'states',
+  AmazonSQS: 'sqs',
+};
+const headerValue = (headers: unknown, name: string): string | undefined => {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.length === name.length && key.toLowerCase() === name) {
+      return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+    }
+  }
+  return undefined;
+};
+const serviceOf = (args: readonly unknown[]): string | undefined => {
+  const options = args.find(
+    (arg): arg is { headers?: unknown } =>
+      typeof arg === 'object' && arg !== null && !(arg instanceof URL) && typeof arg !== 'function',
+  );
+  const headers = options?.headers;
+  const scope = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(headerValue(headers, 'authorization') ?? '');
+  if (scope) return scope[1];
+  const target = headerValue(headers, 'x-amz-target');
+  if (target === undefined) return undefined;
+  const prefix = target.split('.')[0] ?? target;
+  return TARGET_SERVICES[prefix] ?? prefix;
+};
+const counted = <T extends (...args: never[]) => unknown>(original: T): T =>
+  function (this: unknown, ...args: Parameters<T>) {
+    const service = serviceOf(args);
+    if (service !== undefined) calls[service] = (calls[service] ?? 0) + 1;
+    return original.apply(this, args);
+  } as T;
+http.request = counted(http.request);
+https.request = counted(https.request);
+syncBuiltinESMExports();
+/** The calls counted since the last time, and a fresh count. */
+const takeCalls = (): Record<string, number> => {
+  const taken = calls;
+  calls = {};
+  return taken;
+};
 
 /** The error payload the Node.js runtime reports: the error's name, message and stack lines. */
 const toErrorPayload = (error: unknown): LambdaErrorPayload => {
@@ -34,7 +88,7 @@ let broken = false;
 const fatal = (error: LambdaErrorPayload): void => {
   if (broken) return;
   broken = true;
-  post({ type: 'fatal', requestId: current, error });
+  post({ type: 'fatal', requestId: current, error, calls: takeCalls() });
 };
 
 process.on('uncaughtException', (error) => fatal(toErrorPayload(error)));
@@ -138,7 +192,7 @@ if (typeof loaded !== 'function') {
     try {
       event = JSON.parse(message.payload);
     } catch (error) {
-      post({ type: 'error', requestId, error: toErrorPayload(error) });
+      post({ type: 'error', requestId, error: toErrorPayload(error), calls: takeCalls() });
       return;
     }
     run(handler, event, context)
@@ -155,12 +209,14 @@ if (typeof loaded !== 'function') {
                 errorType: 'Runtime.MarshalError',
                 errorMessage: `Unable to marshal response: ${(error as Error).message}`,
               },
+              calls: takeCalls(),
             });
             return;
           }
-          post({ type: 'result', requestId, payload });
+          post({ type: 'result', requestId, payload, calls: takeCalls() });
         },
-        (error: unknown) => post({ type: 'error', requestId, error: toErrorPayload(error) }),
+        (error: unknown) =>
+          post({ type: 'error', requestId, error: toErrorPayload(error), calls: takeCalls() }),
       )
       .finally(() => {
         if (current === requestId) current = undefined;

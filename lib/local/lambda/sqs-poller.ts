@@ -3,8 +3,8 @@
  * semantics of Lambda's SQS integration (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html):
  *
  * - A batch is up to BatchSize messages, gathered for at most MaximumBatchingWindowInSeconds (scaled).
- * - Pollers scale up while messages keep coming, to ScalingConfig.MaximumConcurrency concurrent batches (or the
- *   function's concurrency), and back down to one when the queue is empty.
+ * - Pollers scale up while full batches keep coming (a backlog), to ScalingConfig.MaximumConcurrency concurrent
+ *   batches (or the function's concurrency), and back down to one when the queue is empty.
  * - Success deletes the batch. An invocation error leaves every message for retry. With ReportBatchItemFailures
  *   only the reported messages stay; an empty or null response (or `batchItemFailures` null / empty) is success,
  *   and a malformed response (an itemIdentifier that is empty, null, missing, not in the batch, or a response of
@@ -258,7 +258,11 @@ export class SqsPoller implements EventSourcePoller {
         await this.release(batch);
         return;
       }
-      if (this.active < this.maxConcurrency && this.running) this.spawn(false);
+      // A full batch means more are waiting: another poller. A smaller one is all there was, and one poller keeps
+      // up (while it invokes, the next batch gathers), so the function gets fewer, larger batches.
+      if (batch.length >= this.config.batchSize && this.active < this.maxConcurrency && this.running) {
+        this.spawn(false);
+      }
       try {
         await this.process(batch);
       } catch (error) {

@@ -22,7 +22,10 @@ let cloud: LocalCloud | undefined;
 export async function setup(project: TestProject): Promise<void> {
   const kind = (process.env.ORDERFLOW_TARGET ?? 'local').toLowerCase();
   if (kind !== 'local') {
-    project.provide('e2eTarget', await describeRemoteTarget(kind));
+    const target = await describeRemoteTarget(kind);
+    if (target.skipReason) console.warn(`[e2e] the end-to-end suite is skipped: ${target.skipReason}`);
+    else console.log(`[e2e] running against ${kind}: ${target.apiUrl}`);
+    project.provide('e2eTarget', target);
     return;
   }
   cloud = await LocalCloud.start({
@@ -30,6 +33,9 @@ export async function setup(project: TestProject): Promise<void> {
     apiPort: 0,
     time: process.env.ORDERFLOW_TIME_SCALE ? timeScaleFromEnv() : timeScale(0.01),
     synth: 'if-stale',
+    // Several sandboxes per function, so concurrent invocations of one function (racing reservations,
+    // duplicate deliveries) really overlap, as they do on AWS.
+    defaultConcurrency: 3,
   });
   project.provide('e2eTarget', {
     kind: 'local',

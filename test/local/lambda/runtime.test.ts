@@ -1,5 +1,10 @@
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { timeScale } from '#lib/local/core/time';
+import type { DynamoDbApi } from '#lib/local/core/types';
 import {
   bundleHandler,
   eventually,
@@ -277,6 +282,31 @@ describe('a function in its sandbox', () => {
     expect((circular.payload as { errorType: string }).errorType).toBe('Runtime.MarshalError');
   });
 
+  it('initializes sandboxes ahead of the first invocation when prewarmed, never more than the concurrency', async () => {
+    const { engine, provision, ctx } = await engineWith();
+    await provision(
+      functionResource('Counter', assets.counter as string, { ReservedConcurrentExecutions: 2 }),
+    );
+    await provision(functionResource('Off', assets.counter as string, { ReservedConcurrentExecutions: 0 }));
+    await provision(functionResource('InitThrows', assets.initThrows as string));
+    await engine.prewarm(3);
+    expect(
+      Object.fromEntries(engine.runtimeList().map((runtime) => [runtime.config.name, runtime.sandboxes])),
+    ).toEqual({ 'Test-Counter': 2, 'Test-Off': 0, 'Test-InitThrows': 0 });
+    expect(ctx.logs).toContainEqual(expect.stringContaining('Test-InitThrows: init failed'));
+
+    // The first invocation finds its sandbox warm: the module was loaded before it, and no init is reported.
+    const invokedAt = Date.now();
+    const first = await engine.resolve('Test-Counter').invoke({ payload: '{}' });
+    expect(first.initDurationMs).toBeUndefined();
+    expect(JSON.parse(first.payload)).toMatchObject({ count: 1, loadedAt: expect.any(Number) });
+    expect(JSON.parse(first.payload).loadedAt).toBeLessThan(invokedAt);
+    // A failed init at prewarm time is reported by the invocation, as without prewarming.
+    expect((await engine.invoke('Test-InitThrows', {})).payload).toMatchObject({
+      errorMessage: 'environment variable TABLE is not set',
+    });
+  });
+
   it('reports init failures as Lambda does: a missing export, an error thrown while loading', async () => {
     const { engine, provision, ctx } = await engineWith();
     await provision(functionResource('NoExport', assets.noExport as string));
@@ -458,5 +488,80 @@ describe('logs, metrics and trace', () => {
         outcome: expect.stringMatching(/^ok \d+ms$/),
       },
     ]);
+  });
+});
+
+/** A stand-in AWS endpoint: answers every awsJson call with `answer(target)` and records the targets it got. */
+const fakeAwsEndpoint = async (
+  answer: (target: string) => { contentType: string; body: string },
+): Promise<{ url: string; targets: string[]; server: Server }> => {
+  const targets: string[] = [];
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      targets.push(target);
+      const { contentType, body } = answer(target);
+      response.writeHead(200, { 'content-type': contentType });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, targets, server };
+};
+
+describe('AWS API calls of the functions', () => {
+  it('counts the calls a function makes by service, and sends its DynamoDB calls straight to DynamoDB Local', async () => {
+    const dynamodb = await fakeAwsEndpoint(() => ({
+      contentType: 'application/x-amz-json-1.0',
+      body: '{}',
+    }));
+    const edge = await fakeAwsEndpoint(() => ({
+      contentType: 'application/x-amz-json-1.1',
+      body: JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] }),
+    }));
+    try {
+      const sdk = (name: string) => pathToFileURL(createRequire(import.meta.url).resolve(name)).href;
+      const asset = writeHandler(
+        temp.dir,
+        'aws-calls',
+        `import dynamodbSdk from '${sdk('@aws-sdk/client-dynamodb')}';
+         import eventsSdk from '${sdk('@aws-sdk/client-eventbridge')}';
+         const dynamo = new dynamodbSdk.DynamoDBClient({});
+         const events = new eventsSdk.EventBridgeClient({});
+         export const handler = async () => {
+           await dynamo.send(new dynamodbSdk.PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } }));
+           await dynamo.send(new dynamodbSdk.GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }));
+           await events.send(new eventsSdk.PutEventsCommand({
+             Entries: [{ Source: 'test', DetailType: 'Tested', Detail: '{}' }],
+           }));
+           return 'done';
+         };`,
+      );
+      const { engine, provision } = await engineWith({
+        edgeUrl: edge.url,
+        services: { dynamodb: { endpoint: dynamodb.url } as DynamoDbApi },
+      });
+      await provision(functionResource('Calls', asset));
+
+      const first = await engine.invoke('Test-Calls', {});
+      expect(first).toMatchObject({ payload: 'done' });
+      expect(engine.awsCallCounts()).toEqual({ dynamodb: 2, events: 1 });
+      await engine.invoke('Test-Calls', {});
+      expect(engine.awsCallCounts()).toEqual({ dynamodb: 4, events: 2 });
+      // DynamoDB went to DynamoDB Local's endpoint (AWS_ENDPOINT_URL_DYNAMODB), the rest to the edge.
+      expect(dynamodb.targets).toEqual([
+        'DynamoDB_20120810.PutItem',
+        'DynamoDB_20120810.GetItem',
+        'DynamoDB_20120810.PutItem',
+        'DynamoDB_20120810.GetItem',
+      ]);
+      expect(edge.targets).toEqual(['AWSEvents.PutEvents', 'AWSEvents.PutEvents']);
+    } finally {
+      for (const { server } of [dynamodb, edge]) {
+        server.closeAllConnections();
+        server.close();
+      }
+    }
   });
 });

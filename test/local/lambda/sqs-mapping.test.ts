@@ -237,6 +237,22 @@ describe('the SQS event source mapping', () => {
     }
   });
 
+  it('keeps one poller while the batches are not full: messages that arrive during an invocation make the next batch', async () => {
+    const { sqs, batches } = await setup({ mapping: { ScalingConfig: { MaximumConcurrency: 5 } } });
+    // Ten messages, one every 25 ms, each invocation taking 100 ms: never a full batch of 10.
+    for (let i = 0; i < 10; i += 1) {
+      await sqs.sendMessage(QUEUE_ARN, `wait:100-${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await eventually(() => sqs.size(QUEUE_ARN) === 0, 10_000, 'the queue to drain');
+    const spans = batches().map((batch) => [batch.started, batch.ended] as const);
+    for (const [start] of spans) {
+      expect(spans.filter(([s, e]) => s <= start && start < e)).toHaveLength(1);
+    }
+    expect(batches().flatMap((batch) => batch.bodies)).toHaveLength(10);
+    expect(batches().length).toBeLessThan(10);
+  });
+
   it('gathers a batch for MaximumBatchingWindowInSeconds (scaled)', async () => {
     const { sqs, batches } = await setup({
       scale: 0.5,
