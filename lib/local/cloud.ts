@@ -4,6 +4,7 @@
  * catalog, and serves the Order API and the edge endpoint for every AWS API.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiGatewayEngine } from './apigateway/engine.ts';
@@ -67,9 +68,9 @@ export interface LocalCloudOptions {
   readonly onTrace?: ((event: TraceEvent) => void) | undefined;
 }
 
-const synthesize = (projectRoot: string, log: (line: string) => void): Promise<void> =>
+const synthesize = (projectRoot: string, why: string, log: (line: string) => void): Promise<void> =>
   new Promise((resolve, reject) => {
-    log('synthesizing the app (cdk synth), because the code changed since cdk.out was built…');
+    log(`synthesizing the app (cdk synth), because ${why}…`);
     const child = spawn(join(projectRoot, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet'], {
       cwd: projectRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,7 +129,12 @@ export class LocalCloud {
     const assemblyDir = options.assemblyDir ?? join(PROJECT_ROOT, 'cdk.out');
     const synth = options.synth ?? 'if-stale';
     if (synth === 'always' || (synth === 'if-stale' && isAssemblyStale(PROJECT_ROOT, assemblyDir))) {
-      await synthesize(PROJECT_ROOT, log);
+      const why = !existsSync(join(assemblyDir, 'manifest.json'))
+        ? 'there is no cdk.out yet'
+        : synth === 'always'
+          ? 'it was asked to'
+          : 'the code changed since cdk.out was built';
+      await synthesize(PROJECT_ROOT, why, log);
     }
     const assembly = loadAssembly(assemblyDir);
 

@@ -162,12 +162,13 @@ const onExit = (): void => {
   for (const jvm of live) jvm.killNow();
 };
 const onSignal = (signal: NodeJS.Signals): void => {
+  // Someone else handles the signal (the CLI stops every engine in order, this JVM last): leave the JVM to them,
+  // or their shutdown meets a dead database. The exit hook still kills it if they exit without stopping it.
+  if (process.listeners(signal).some((listener) => listener !== onSignal)) return;
+  // No one else: kill the JVM and let the signal do what it does by default.
   onExit();
-  // We only meant to add a cleanup: when no one else handles the signal, let it do what it does by default.
-  if (process.listeners(signal).every((listener) => listener === onSignal)) {
-    uninstallHooks();
-    process.kill(process.pid, signal);
-  }
+  uninstallHooks();
+  process.kill(process.pid, signal);
 };
 const installHooks = (): void => {
   if (live.size !== 1) return;
