@@ -292,6 +292,27 @@ const entryTime = (time: PutEventsEntry['Time']): Date => {
   return Number.isNaN(date.getTime()) ? new Date() : date;
 };
 
+/** A rule name as the API model constrains it (1-64 of `[.\-_A-Za-z0-9]`), in every operation that takes one. */
+const ruleName = (value: unknown, member: 'name' | 'rule' = 'name'): string => {
+  const name = optionalString(value, member === 'name' ? 'Name' : 'Rule');
+  if (!name || name.length > 64 || !NAME_PATTERN.test(name)) {
+    throw validation(
+      `1 validation error detected: Value '${name ?? ''}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`,
+    );
+  }
+  return name;
+};
+
+/** EventPattern is at most 4096 characters, in PutRule and TestEventPattern alike (the API model's constraint). */
+const MAX_PATTERN_LENGTH = 4096;
+const checkPatternLength = (pattern: string | undefined): void => {
+  if (pattern !== undefined && pattern.length > MAX_PATTERN_LENGTH) {
+    throw validation(
+      `1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PATTERN_LENGTH}`,
+    );
+  }
+};
+
 export class EventBridgeEngine implements Engine, EventsApi {
   readonly name = 'eventbridge';
   readonly providers: readonly ResourceProvider[];
@@ -836,9 +857,9 @@ export class EventBridgeEngine implements Engine, EventsApi {
     return bus;
   }
 
-  private rule(nameValue: unknown, busNameOrArn: unknown): RuleRecord {
+  private rule(nameValue: unknown, busNameOrArn: unknown, member: 'name' | 'rule' = 'name'): RuleRecord {
     const bus = this.bus(busNameOrArn);
-    const name = optionalString(nameValue, 'Name') ?? '';
+    const name = ruleName(nameValue, member);
     const rule = bus.rules.get(name);
     if (!rule)
       throw new AwsApiError(
@@ -912,22 +933,13 @@ export class EventBridgeEngine implements Engine, EventsApi {
 
   putRule(input: Record<string, unknown>): { RuleArn: string } {
     const bus = this.bus(input.EventBusName);
-    const name = optionalString(input.Name, 'Name');
-    if (!name || name.length > 64 || !NAME_PATTERN.test(name)) {
-      throw validation(
-        `1 validation error detected: Value '${name ?? ''}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`,
-      );
-    }
+    const name = ruleName(input.Name);
     const eventPattern = patternText(input.EventPattern);
     const scheduleExpression = optionalString(input.ScheduleExpression, 'ScheduleExpression');
     if (eventPattern === undefined && scheduleExpression === undefined) {
       throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
     }
-    if (eventPattern !== undefined && eventPattern.length > 4096) {
-      throw validation(
-        "1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to 4096",
-      );
-    }
+    checkPatternLength(eventPattern);
     if (scheduleExpression !== undefined && bus.name !== DEFAULT_BUS) {
       throw validation('ScheduleExpression is supported only on the default event bus.');
     }
@@ -1090,7 +1102,7 @@ export class EventBridgeEngine implements Engine, EventsApi {
     FailedEntryCount: number;
     FailedEntries: { TargetId: string; ErrorCode: string; ErrorMessage: string }[];
   } {
-    const rule = this.rule(input.Rule, input.EventBusName);
+    const rule = this.rule(input.Rule, input.EventBusName, 'rule');
     if (rule.managedBy !== undefined)
       throw new AwsApiError('ManagedRuleException', `Rule ${rule.name} is managed by ${rule.managedBy}.`);
     const targets = input.Targets;
@@ -1111,7 +1123,7 @@ export class EventBridgeEngine implements Engine, EventsApi {
     FailedEntryCount: number;
     FailedEntries: { TargetId: string; ErrorCode: string; ErrorMessage: string }[];
   } {
-    const rule = this.rule(input.Rule, input.EventBusName);
+    const rule = this.rule(input.Rule, input.EventBusName, 'rule');
     if (rule.managedBy !== undefined && input.Force !== true) {
       throw new AwsApiError('ManagedRuleException', `Rule ${rule.name} is managed by ${rule.managedBy}.`);
     }
@@ -1131,7 +1143,7 @@ export class EventBridgeEngine implements Engine, EventsApi {
   }
 
   listTargetsByRule(input: Record<string, unknown>): { Targets: TargetDefinition[]; NextToken?: string } {
-    const rule = this.rule(input.Rule, input.EventBusName);
+    const rule = this.rule(input.Rule, input.EventBusName, 'rule');
     const { page, nextToken } = paginate([...rule.targets.values()], input.NextToken, input.Limit);
     return { Targets: page, ...(nextToken ? { NextToken: nextToken } : {}) };
   }
@@ -1271,6 +1283,7 @@ export class EventBridgeEngine implements Engine, EventsApi {
   testEventPattern(input: Record<string, unknown>): { Result: boolean } {
     const pattern = optionalString(input.EventPattern, 'EventPattern');
     if (pattern === undefined) throw validation('Parameter EventPattern is not valid.');
+    checkPatternLength(pattern);
     const compiled = compilePattern(pattern);
     const text = optionalString(input.Event, 'Event');
     let event: unknown;

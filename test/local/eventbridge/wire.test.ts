@@ -164,6 +164,20 @@ describe('the EventBridge API on the edge endpoint (AWS SDK v3)', () => {
     ).rejects.toMatchObject({ name: 'ValidationException', message: 'Parameter Event is not valid.' });
   });
 
+  // API reference, TestEventPattern: EventPattern "Length Constraints: Maximum length of 4096" (as in PutRule).
+  it('TestEventPattern refuses a pattern longer than 4096 characters with ValidationException', async () => {
+    const long = JSON.stringify({ source: ['x'.repeat(4096 - '{"source":[""]}'.length + 1)] });
+    expect(long).toHaveLength(4097);
+    await expect(
+      client.send(new TestEventPatternCommand({ EventPattern: long, Event: JSON.stringify(event) })),
+    ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('4096') });
+    const longest = JSON.stringify({ source: ['x'.repeat(4096 - '{"source":[""]}'.length)] });
+    const answer = await client.send(
+      new TestEventPatternCommand({ EventPattern: longest, Event: JSON.stringify(event) }),
+    );
+    expect(answer.Result).toBe(false);
+  });
+
   it('ListRules filters by bus and name prefix and pages with NextToken', async () => {
     for (const name of ['alpha-1', 'alpha-2', 'beta-1']) {
       await client.send(
@@ -213,6 +227,16 @@ describe('the EventBridge API on the edge endpoint (AWS SDK v3)', () => {
     ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
       message: 'Rule nope does not exist on EventBus orders.',
+    });
+  });
+
+  // API reference, DescribeRule: Name "Pattern: [\.\-_A-Za-z0-9]+", checked before the rule is looked up.
+  it('DescribeRule refuses a name outside the allowed pattern with ValidationException', async () => {
+    await expect(
+      client.send(new DescribeRuleCommand({ Name: 'bad name!', EventBusName: 'orders' })),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining("Value 'bad name!' at 'name' failed to satisfy constraint"),
     });
   });
 
