@@ -181,7 +181,11 @@ export class LocalCloud {
       assemblyDir,
       log,
     };
-    const api = new ApiGatewayEngine(ctx, { port: options.apiPort, throttling: options.throttling ?? true });
+    const api = new ApiGatewayEngine(ctx, {
+      port: options.apiPort,
+      throttling: options.throttling ?? true,
+      openWhenStarted: false,
+    });
     // Functions without reserved concurrency get one sandbox each (see LocalCloudOptions.defaultConcurrency).
     const lambda = new LambdaEngine(ctx, {
       debug: options.verbose ?? false,
@@ -234,6 +238,7 @@ export class LocalCloud {
       if (prewarm > 0) await lambda.prewarm(prewarm);
       if (options.seed ?? true) await cloud.seedCatalog(log);
       ready = true;
+      api.open();
       cloud.bootMs = Date.now() - startedAt;
       return cloud;
     } catch (error) {

@@ -33,6 +33,11 @@ describe.skipIf(target.skipReason !== undefined)(
         error: orderBody({ paymentToken: 'tok_error', items: [{ sku: 'SKU-HEADSET', quantity: 1 }] }),
         outOfStock: orderBody({ items: [{ sku: 'SKU-CHAIR', quantity: 99 }] }),
         noShipping: orderBody({ country: 'XX', items: [{ sku: 'SKU-DOCK', quantity: 1 }] }),
+        // Characters beyond the Basic Multilingual Plane travel through every queue, topic and table.
+        emoji: {
+          ...orderBody({ items: [{ sku: 'SKU-CABLE', quantity: 1 }] }),
+          shippingAddress: { line1: 'Gartenstraße 1 🏠', city: 'Zürich', postalCode: '8001', country: 'CH' },
+        },
       };
       const ids = await Promise.all(
         Object.entries(scenarios).map(async ([name, body]) => [name, await placeOrder(body)] as const),
@@ -57,6 +62,10 @@ describe.skipIf(target.skipReason !== undefined)(
       expect((before['SKU-KEYBOARD'] ?? 0) - (after['SKU-KEYBOARD'] ?? 0)).toBe(2);
       expect((await record('PaymentsTableName', `PAYMENT#${order.orderId}`))?.status).toBe('AUTHORIZED');
       expect((await record('ShipmentsTableName', `SHIPMENT#${order.orderId}`))?.status).toBe('CREATED');
+    });
+
+    it('confirms an order whose address holds emoji and accents: every hop carries them', () => {
+      expect(orders.emoji?.status).toBe('CONFIRMED');
     });
 
     it('cancels with PAYMENT_DECLINED when the card is declined, and returns the stock', () => {

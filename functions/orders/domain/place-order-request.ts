@@ -4,24 +4,26 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { CustomerId, ShippingAddress, Sku } from '#shared/events/schemas';
+import { ShippingAddress, Sku } from '#shared/events/schemas';
 
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 100;
 
 export const OrderLineRequest = z.strictObject({
   sku: Sku,
+  // The range first, so 1e20 or -3.5 get the one message that matters.
   quantity: z
     .number()
     .check(
+      z.gte(1, { error: 'must be at least 1', abort: true }),
+      z.lte(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}`, abort: true }),
       z.int('must be a whole number'),
-      z.gte(1, 'must be at least 1'),
-      z.lte(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
     ),
 });
 
 export const PlaceOrderBody = z.strictObject({
-  customerId: CustomerId,
+  // CustomerId, trimmed first, so a customerId of spaces is as empty as "".
+  customerId: z.string().check(z.trim(), z.minLength(1), z.maxLength(64)),
   items: z
     .array(OrderLineRequest)
     .check(
@@ -83,11 +85,43 @@ export type RequestValidation =
   | { readonly ok: true; readonly body: PlaceOrderBody; readonly idempotencyKey: string | undefined }
   | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
 
+const NOUNS: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  array: 'an array',
+  object: 'an object',
+  boolean: 'true or false',
+};
+
+/**
+ * zod/mini ships no messages (every problem reads "Invalid input"), so the API words the generic ones itself.
+ * A check with its own message (`must be at least 1`) keeps it: those take precedence over this map.
+ */
+const readableMessage = (issue: z.core.$ZodRawIssue): string | undefined => {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      return `must be ${NOUNS[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      if (issue.origin === 'string')
+        return Number(issue.minimum) <= 1
+          ? 'must not be empty'
+          : `must be at least ${issue.minimum} characters`;
+      return undefined;
+    case 'too_big':
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
+      return undefined;
+    default:
+      return undefined;
+  }
+};
+
 export const validatePlaceOrderRequest = (
   body: unknown,
   idempotencyKey: string | undefined,
 ): RequestValidation => {
-  const parsed = PlaceOrderBody.safeParse(body);
+  const parsed = PlaceOrderBody.safeParse(body, { error: readableMessage });
   const issues = [...(parsed.success ? [] : toIssues(parsed.error.issues)), ...duplicateSkuIssues(body)];
   issues.push(...validateIdempotencyKey(idempotencyKey));
   if (!parsed.success || issues.length > 0) return { ok: false, issues };

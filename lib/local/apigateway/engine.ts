@@ -70,6 +70,11 @@ export interface ApiGatewayEngineOptions {
    * more than the template allows can turn it off.
    */
   readonly throttling?: boolean;
+  /**
+   * Serve requests as soon as the server listens (the default). The local cloud passes false and calls `open()`
+   * once boot is complete, so a client polling the port during boot gets 503, not a half-built API.
+   */
+  readonly openWhenStarted?: boolean;
 }
 
 /** Where a request lands: an API and stage, the path after the stage, and the resource if one matches. */
@@ -146,6 +151,7 @@ export class ApiGatewayEngine implements Engine {
   private readonly throttling: boolean;
   private server: Server | undefined;
   private boundPort = 0;
+  private isOpen: boolean;
 
   constructor(
     private readonly ctx: CloudContext,
@@ -153,6 +159,7 @@ export class ApiGatewayEngine implements Engine {
   ) {
     this.port = options.port ?? 3000;
     this.throttling = options.throttling ?? true;
+    this.isOpen = options.openWhenStarted ?? true;
     this.identity = localIamIdentity(ctx.accountId);
     this.providers = [{ types: API_GATEWAY_TYPES, provision: (resource) => this.provision(resource) }];
   }
@@ -174,6 +181,11 @@ export class ApiGatewayEngine implements Engine {
     const server = this.server;
     this.server = undefined;
     await closeNow(server);
+  }
+
+  /** Starts serving requests (see ApiGatewayEngineOptions.openWhenStarted). */
+  open(): void {
+    this.isOpen = true;
   }
 
   /** Every served route, for the boot summary: `POST /orders` of stage `v1` of API `Api`. */
@@ -380,6 +392,16 @@ export class ApiGatewayEngine implements Engine {
   }
 
   private async serve(raw: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!this.isOpen) {
+      raw.resume();
+      response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      response.end(
+        JSON.stringify({
+          message: 'The local cloud is still starting; retry once it prints its ready line.',
+        }),
+      );
+      return;
+    }
     const started = Date.now();
     const requestId = newRequestId();
     const extendedRequestId = extendedRequestIdOf();

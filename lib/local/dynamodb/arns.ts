@@ -100,14 +100,15 @@ export class ArnMapper {
 
   /**
    * Rewrites a DynamoDB Local response body for clients: every ARN (TableArn, LatestStreamArn, IndexArn,
-   * StreamArn, the ShardIterator's head ...) and the stream records' `awsRegion` get the public region. The
-   * rewrite is textual on JSON string starts, so it costs nothing when the body has no `ddblocal` in it.
+   * StreamArn, the ShardIterator's head ..., and ARNs inside error messages) and the stream records' `awsRegion`
+   * get the public region. The rewrite is textual, so it costs nothing when the body has no `ddblocal` in it.
+   * Clients only ever see public ARNs, so a `ddblocal` ARN in a response is always DynamoDB Local's own.
    */
   responseBody(body: Buffer): Buffer {
     if (!body.includes(this.localRegionBytes)) return body;
     const text = body.toString('utf8');
     const rewritten = text
-      .replaceAll(`"${LOCAL_PREFIX}`, `"${this.publicPrefix}`)
+      .replaceAll(LOCAL_PREFIX, this.publicPrefix)
       .replaceAll(`"awsRegion":"${DYNAMODB_LOCAL_REGION}"`, `"awsRegion":"${this.publicRegion}"`);
     return rewritten === text ? body : Buffer.from(rewritten);
   }

@@ -15,8 +15,9 @@
  * (SqsStore, SqsQueue: fields `messages`, `delayedMessages`, `inflightMessages`, `fifoMessages`, `fifoDelayed`,
  * `attributes`; methods `enqueue`, `dequeue`, `deleteMessage`, `changeVisibility`, `waitForMessages`,
  * `processTimers`), `sns/snsStore.js` (SnsStore: `topics`, `subscriptions`, `createTopic`, `subscribe`),
- * `s3/s3Store.js` (S3Store, required by buildApp), and the action functions `sqs/actions/createQueue.js` and
- * `sqs/actions/sendMessage.js` (validation, FIFO de-duplication and queue delay, shared with the wire API).
+ * `s3/s3Store.js` (S3Store, required by buildApp), the action functions `sqs/actions/createQueue.js` and
+ * `sqs/actions/sendMessage.js` (validation, FIFO de-duplication and queue delay, shared with the wire API), and
+ * `sqs/sqsTypes.js` (INVALID_MESSAGE_BODY_CHAR, corrected below).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -382,26 +383,44 @@ const fauxqsEntry = (): string => {
   }
 };
 
+/**
+ * SQS accepts #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF in a message body. fauxqs's
+ * check (one RegExp shared by SendMessage, SendMessageBatch and its in-process send) has no `u` flag, so it sees
+ * an emoji as two lone surrogates and refuses it: an order with an emoji in its address would be dropped on its
+ * way to a queue. The shared RegExp's `test` is replaced with the check SQS makes, for every caller at once.
+ */
+const VALID_SQS_BODY = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
+const allowSupplementaryCharacters = (fauxqsCheck: RegExp): void => {
+  Object.defineProperty(fauxqsCheck, 'test', {
+    value: (body: string) => !VALID_SQS_BODY.test(body),
+    configurable: true,
+    writable: true,
+  });
+};
+
 const loadApp = async (region: string) => {
   const base = fauxqsEntry();
   const load = async <T>(path: string): Promise<T> => (await import(new URL(path, base).href)) as T;
-  const [{ SqsStore }, { SnsStore }, { S3Store }, { createQueue }, { sendMessage }] = await Promise.all([
-    load<{
-      SqsStore: (new () => FauxqsSqsStoreInternal) & {
-        createMessage: (
-          body: string,
-          attributes?: Record<string, FauxqsAttribute>,
-          delaySeconds?: number,
-          groupId?: string,
-          deduplicationId?: string,
-        ) => FauxqsMessage;
-      };
-    }>('./sqs/sqsStore.js'),
-    load<{ SnsStore: new () => FauxqsSnsStore }>('./sns/snsStore.js'),
-    load<{ S3Store: new () => unknown }>('./s3/s3Store.js'),
-    load<{ createQueue: CreateQueueAction }>('./sqs/actions/createQueue.js'),
-    load<{ sendMessage: SendMessageAction }>('./sqs/actions/sendMessage.js'),
-  ]);
+  const [{ SqsStore }, { SnsStore }, { S3Store }, { createQueue }, { sendMessage }, sqsTypes] =
+    await Promise.all([
+      load<{
+        SqsStore: (new () => FauxqsSqsStoreInternal) & {
+          createMessage: (
+            body: string,
+            attributes?: Record<string, FauxqsAttribute>,
+            delaySeconds?: number,
+            groupId?: string,
+            deduplicationId?: string,
+          ) => FauxqsMessage;
+        };
+      }>('./sqs/sqsStore.js'),
+      load<{ SnsStore: new () => FauxqsSnsStore }>('./sns/snsStore.js'),
+      load<{ S3Store: new () => unknown }>('./s3/s3Store.js'),
+      load<{ createQueue: CreateQueueAction }>('./sqs/actions/createQueue.js'),
+      load<{ sendMessage: SendMessageAction }>('./sqs/actions/sendMessage.js'),
+      load<{ INVALID_MESSAGE_BODY_CHAR: RegExp }>('./sqs/sqsTypes.js'),
+    ]);
+  allowSupplementaryCharacters(sqsTypes.INVALID_MESSAGE_BODY_CHAR);
   const sqsStore = new SqsStore();
   sqsStore.host = '';
   sqsStore.region = region;

@@ -118,6 +118,16 @@ const fixQueryErrorHeader = (response: EdgeResponse): EdgeResponse => {
   };
 };
 
+/** fauxqs issues receipt handles as random UUIDs. */
+const RECEIPT_HANDLE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isReceiptHandle = (value: string): boolean => RECEIPT_HANDLE.test(value);
+const invalidReceiptHandle = (handle: string): AwsApiError =>
+  new AwsApiError(
+    'ReceiptHandleIsInvalid',
+    `The input receipt handle "${handle}" is not a valid receipt handle.`,
+    404,
+  );
+
 /** An SQS error in the JSON protocol (awsQuery-compatible), as SQS writes them. */
 const sqsError = (error: AwsApiError): EdgeResponse => ({
   status: error.status,
@@ -182,6 +192,10 @@ export class SqsHandler implements ServiceHandler {
         return sqsJson(() => this.listDeadLetterSourceQueues(parseJsonBody(request)));
       case 'ReceiveMessage':
         return this.receive(request);
+      case 'DeleteMessage':
+        return this.deleteMessage(request);
+      case 'DeleteMessageBatch':
+        return this.deleteMessageBatch(request);
       default:
         return fixQueryErrorHeader(await forward(this.shared, request));
     }
@@ -206,6 +220,65 @@ export class SqsHandler implements ServiceHandler {
     return start + max < urls.length
       ? { queueUrls: page, NextToken: String(start + max) }
       : { queueUrls: page };
+  }
+
+  /**
+   * DeleteMessage: fauxqs accepts any receipt handle. SQS also ignores a handle that was valid once (the message
+   * is gone), but refuses one it never issued with ReceiptHandleIsInvalid; ours are all UUIDs.
+   */
+  private async deleteMessage(request: EdgeRequest): Promise<EdgeResponse> {
+    const { ReceiptHandle } = parseJsonBody(request);
+    if (typeof ReceiptHandle === 'string' && ReceiptHandle !== '' && !isReceiptHandle(ReceiptHandle)) {
+      return sqsError(invalidReceiptHandle(ReceiptHandle));
+    }
+    return fixQueryErrorHeader(await forward(this.shared, request));
+  }
+
+  /** DeleteMessageBatch: entries with a handle SQS never issued fail on their own; fauxqs deletes the rest. */
+  private async deleteMessageBatch(request: EdgeRequest): Promise<EdgeResponse> {
+    const body = parseJsonBody(request);
+    const entries = Array.isArray(body.Entries) ? (body.Entries as Record<string, unknown>[]) : undefined;
+    const invalid = (entry: Record<string, unknown>) =>
+      typeof entry?.ReceiptHandle === 'string' &&
+      entry.ReceiptHandle !== '' &&
+      !isReceiptHandle(entry.ReceiptHandle);
+    // Malformed batches (empty, too many, ids not distinct...) are fauxqs's to refuse, as they are.
+    const ids = entries?.map((entry) => entry?.Id);
+    if (
+      !entries ||
+      entries.length === 0 ||
+      entries.length > 10 ||
+      new Set(ids).size !== entries.length ||
+      !entries.some(invalid)
+    ) {
+      return fixQueryErrorHeader(await forward(this.shared, request));
+    }
+    const failed = entries.filter(invalid).map((entry) => ({
+      Id: entry.Id,
+      SenderFault: true,
+      Code: 'ReceiptHandleIsInvalid',
+      Message: invalidReceiptHandle(String(entry.ReceiptHandle)).message,
+    }));
+    const valid = entries.filter((entry) => !invalid(entry));
+    let answer: { Successful?: unknown[]; Failed?: unknown[] } = { Successful: [], Failed: [] };
+    if (valid.length > 0) {
+      const response = fixQueryErrorHeader(
+        await forward(this.shared, {
+          ...request,
+          body: Buffer.from(JSON.stringify({ ...body, Entries: valid })),
+        }),
+      );
+      if (response.status !== 200) return response;
+      answer = JSON.parse(String(response.body)) as typeof answer;
+    }
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId() },
+      body: JSON.stringify({
+        Successful: answer.Successful ?? [],
+        Failed: [...(answer.Failed ?? []), ...failed],
+      }),
+    };
   }
 
   /** ReceiveMessage goes to fauxqs; we count NumberOfMessagesReceived / NumberOfEmptyReceives. */

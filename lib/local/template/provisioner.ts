@@ -149,7 +149,10 @@ export class Provisioner {
   private placeholder(resource: TemplateResource): ProvisionedResource {
     const name = `${resource.stackName}-${resource.logicalId}`.slice(0, 64);
     const kind = (resource.type.split('::')[2] ?? 'resource').toLowerCase();
-    const arn = `arn:aws:${serviceOf(resource.type)}:${this.options.region}:${this.options.accountId}:${kind}/${name}`;
+    const service = serviceOf(resource.type);
+    // IAM is global: its ARNs have no region (arn:aws:iam::123456789012:role/name).
+    const region = service === 'iam' ? '' : this.options.region;
+    const arn = `arn:aws:${service}:${region}:${this.options.accountId}:${kind}/${name}`;
     return { ref: name, attributes: { Arn: arn, Name: name, Id: name } };
   }
 

@@ -449,6 +449,17 @@ describe('the local API Gateway serving the Order API', () => {
     });
   });
 
+  it('answers 503 with Retry-After until opened, then serves the API', async () => {
+    await boot({}, { openWhenStarted: false });
+    const starting = await send(engine.url, 'GET', '/products');
+    expect(starting.status).toBe(503);
+    expect(starting.headers['retry-after']).toBe('1');
+    expect(lambda.calls).toHaveLength(0);
+    engine.open();
+    expect((await send(engine.url, 'GET', '/products')).status).not.toBe(503);
+    expect(lambda.calls.length).toBeGreaterThan(0);
+  });
+
   it('says at start when the port is taken', async () => {
     await boot();
     const port = Number(new URL(engine.url).port);

@@ -188,6 +188,18 @@ describe('ARN rewriting between DynamoDB Local (ddblocal) and the local region',
     const plain = Buffer.from('{"Item":{"pk":{"S":"x"}}}');
     expect(arns.responseBody(plain)).toBe(plain);
   });
+
+  it('rewrites ARNs inside error messages too', () => {
+    const error = Buffer.from(
+      JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException',
+        message: `Requested resource not found: Stream: ${localStream} not found`,
+      }),
+    );
+    expect(JSON.parse(arns.responseBody(error).toString()).message).toBe(
+      `Requested resource not found: Stream: ${publicStream} not found`,
+    );
+  });
 });
 
 describe('TTL deletions in stream records', () => {

@@ -1,9 +1,11 @@
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -197,6 +199,70 @@ describe('SQS (ORDERFLOW_TIME_SCALE 0.01)', () => {
     await expect(
       client.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 11 })),
     ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+
+  // SQS SendMessage: "#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"; anything
+  // else is InvalidMessageContents.
+  it('accepts characters beyond the Basic Multilingual Plane (emoji) and refuses those SQS does not allow', async () => {
+    const queue = await cloud.queue('Unicode');
+    const body = 'ship to 1 Main St 🏠 — 𝄞 ok';
+    await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
+    await client.send(
+      new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: [{ Id: 'a', MessageBody: '🚀' }] }),
+    );
+    await cloud.engine.sendMessage(queue.url, '🌍 in process');
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10 }),
+    );
+    expect(Messages.map((message) => message.Body).sort()).toEqual([body, '🌍 in process', '🚀'].sort());
+    for (const invalid of ['\u0001', 'lone \uD83C surrogate', '\uFFFE']) {
+      await expect(
+        client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: invalid })),
+      ).rejects.toMatchObject({ name: 'InvalidMessageContents' });
+    }
+  });
+
+  it('refuses a receipt handle it never issued, and ignores one whose message is already deleted', async () => {
+    const queue = await cloud.queue('Handles');
+    await cloud.engine.sendMessage(queue.url, 'one');
+    await cloud.engine.sendMessage(queue.url, 'two');
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10 }),
+    );
+    const [first, second] = Messages.map((message) => message.ReceiptHandle as string);
+    await expect(
+      client.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: 'bogus' })),
+    ).rejects.toMatchObject({
+      name: 'ReceiptHandleIsInvalid',
+      message: 'The input receipt handle "bogus" is not a valid receipt handle.',
+    });
+    await client.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: first }));
+    await client.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: first }));
+    const batch = await client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: [
+          { Id: 'good', ReceiptHandle: second },
+          { Id: 'bad', ReceiptHandle: 'not-a-handle' },
+        ],
+      }),
+    );
+    expect(batch.Successful).toEqual([{ Id: 'good' }]);
+    expect(batch.Failed).toEqual([
+      {
+        Id: 'bad',
+        SenderFault: true,
+        Code: 'ReceiptHandleIsInvalid',
+        Message: 'The input receipt handle "not-a-handle" is not a valid receipt handle.',
+      },
+    ]);
+    expect(
+      await cloud.engine.receiveMessages(queue.url, {
+        maxMessages: 10,
+        visibilityTimeoutMs: 0,
+        waitTimeMs: 0,
+      }),
+    ).toEqual([]);
   });
 
   it('creates queues over the wire with URLs on the edge, whatever host or region the client used', async () => {

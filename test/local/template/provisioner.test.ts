@@ -132,6 +132,20 @@ describe('provisioning the synthesized orderflow assembly', () => {
     expect(report.notEmulated.has('AWS::SQS::Queue')).toBe(false);
   });
 
+  it('gives the functions role ARNs without a region, since IAM is global', async () => {
+    const { provider, created } = recordingProvider(['AWS::Lambda::Function']);
+
+    await new Provisioner({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      providers: [provider],
+    }).provision(assembly);
+
+    const roles = created.map((resource) => String(resource.properties.Role));
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) expect(role).toMatch(/^arn:aws:iam::000000000000:role\/\S+$/);
+  });
+
   it('refuses resources that reference each other in a cycle, naming them', () => {
     const cycle = [
       ['A', { Type: 'AWS::SQS::Queue', Properties: { X: { Ref: 'B' } } }],

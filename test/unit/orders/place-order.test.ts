@@ -206,6 +206,44 @@ describe('placing an order', () => {
     expect(orders.outbox).toHaveLength(0);
   });
 
+  it.each<[string, (body: Body) => unknown, string]>([
+    ['a missing customerId', ({ customerId: _, ...body }) => body, 'is required'],
+    ['a customerId of spaces', (body) => ({ ...body, customerId: '   ' }), 'must not be empty'],
+    ['a numeric customerId', (body) => ({ ...body, customerId: 42 }), 'must be a string'],
+    [
+      'a customerId over 64 characters',
+      (body) => ({ ...body, customerId: 'c'.repeat(65) }),
+      'must be at most 64 characters',
+    ],
+    ['items that are not a list', (body) => ({ ...body, items: {} }), 'must be an array'],
+    [
+      'a quantity sent as a string',
+      (body) => ({ ...body, items: [{ sku: 'SKU-MOUSE', quantity: '2' }] }),
+      'must be a number',
+    ],
+    [
+      'a huge quantity',
+      (body) => ({ ...body, items: [{ sku: 'SKU-MOUSE', quantity: 1e20 }] }),
+      'must be at most 100',
+    ],
+    [
+      'a negative fractional quantity',
+      (body) => ({ ...body, items: [{ sku: 'SKU-MOUSE', quantity: -1.5 }] }),
+      'must be at least 1',
+    ],
+    [
+      'a fractional quantity',
+      (body) => ({ ...body, items: [{ sku: 'SKU-MOUSE', quantity: 1.5 }] }),
+      'must be a whole number',
+    ],
+    ['a missing shipping address', ({ shippingAddress: _, ...body }) => body, 'is required'],
+    ['a body that is a list', () => [validBody()], 'must be an object'],
+  ])('words %s as one plain message a client can act on', async (_rule, mutate, message) => {
+    const result = await placeOrder(command({ body: mutate(validBody()) }));
+
+    expect(result.kind === 'Invalid' && result.issues.map((issue) => issue.message)).toEqual([message]);
+  });
+
   it('lists every bad field of a request at once', async () => {
     // Prepare
     const body = {
