@@ -1,15 +1,17 @@
 import type { TraceEvent } from './core/types.ts';
 
-const SERVICES_SHOWN = new Set(['api', 'eventbridge', 'saga', 'alarm']);
+const SERVICES_SHOWN = new Set(['api', 'eventbridge', 'saga']);
 
 /**
  * Whether the live trace shows an event. By default it tells an order's story: API calls, domain events, saga
- * steps, alarms, and anything that failed or was dead-lettered or redriven. `verbose` shows every event.
+ * steps, alarms going into or out of ALARM, and anything that failed or was dead-lettered or redriven. `verbose` shows every event.
  */
 export const isShown = (event: TraceEvent, verbose: boolean): boolean =>
   verbose ||
-  SERVICES_SHOWN.has(event.service) ||
-  /fail|dead|redriv|timed out|throttl|error/i.test(event.outcome);
+  (event.service === 'alarm'
+    ? // Into or out of ALARM; not the dozens of INSUFFICIENT_DATA -> OK of a fresh boot.
+      /\bALARM\b/.test(event.outcome)
+    : SERVICES_SHOWN.has(event.service) || /fail|dead|redriv|timed out|throttl|error/i.test(event.outcome));
 
 const pad = (text: string, width: number): string =>
   text.length >= width ? text : text + ' '.repeat(width - text.length);

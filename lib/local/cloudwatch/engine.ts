@@ -5,7 +5,6 @@
  * CloudWatch API on the edge (DescribeAlarms, GetMetricData, PutMetricData ...) in every wire protocol
  * clients use.
  */
-import { createHash } from 'node:crypto';
 import { AwsApiError, arn } from '#lib/local/core/aws-protocol';
 import type {
   CloudContext,
@@ -14,6 +13,7 @@ import type {
   ResourceProvider,
   TemplateResource,
 } from '#lib/local/core/types';
+import { physicalName } from '#lib/local/template/physical-name';
 import {
   type CompositeAlarmConfig,
   compositeAlarmConfig,
@@ -85,17 +85,6 @@ const HISTORY_LIMIT = 10_000;
 const notFound = (name: string): AwsApiError =>
   new AwsApiError('ResourceNotFound', `Alarm ${name} not found`, 404);
 
-/**
- * CloudFormation's physical name for a resource without an explicit name: `<stack>-<logicalId>-<suffix>`,
- * with a 12-character suffix (derived from the stack and logical id here, so it is stable across boots).
- */
-export const generatedName = (stackName: string, logicalId: string, maxLength = 255): string => {
-  const digest = createHash('sha256').update(`${stackName}/${logicalId}`).digest();
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-  const suffix = [...digest.subarray(0, 12)].map((byte) => alphabet[byte % alphabet.length]).join('');
-  return `${`${stackName}-${logicalId}`.slice(0, maxLength - suffix.length - 1)}-${suffix}`;
-};
-
 const LONG_DATE_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const LONG_DATE_MONTHS = [
   'January',
@@ -120,11 +109,11 @@ const longDate = (epochMs: number): string => {
 };
 
 /** The name the template gives a resource in `property`, or the name CloudFormation would generate for it. */
-const nameOf = (resource: TemplateResource, property: string, maxLength?: number): string => {
+const nameOf = (resource: TemplateResource, property: string, maxLength = 255): string => {
   const given = (resource.properties as Record<string, unknown>)[property];
   return typeof given === 'string' && given !== ''
     ? given
-    : generatedName(resource.stackName, resource.logicalId, maxLength);
+    : physicalName(resource.stackName, resource.logicalId, { maxLength });
 };
 
 export class CloudWatchEngine implements Engine {
@@ -568,7 +557,7 @@ export class CloudWatchEngine implements Engine {
       HistoryData: `{"version":"1.0","oldState":${stateJson(old)},"newState":${stateJson(record.state)}}`,
     });
     if (!changed) return;
-    this.ctx.trace.emit({ service: 'alarm', event: name, outcome: value });
+    this.ctx.trace.emit({ service: 'alarm', event: name, outcome: `${value} (was ${old.value})` });
     if (record.actionsEnabled) {
       const actions =
         value === 'ALARM'

@@ -3,8 +3,8 @@
  * CreateTable cannot carry (TTL, point-in-time recovery, tags) and what the local cloud accepts but does not
  * emulate. Pure functions, so the mapping is tested without a JVM.
  */
-import { createHash } from 'node:crypto';
 import type { TemplateResource } from '#lib/local/core/types';
+import { physicalName } from '#lib/local/template/physical-name';
 
 export const TABLE_TYPE = 'AWS::DynamoDB::Table';
 export const GLOBAL_TABLE_TYPE = 'AWS::DynamoDB::GlobalTable';
@@ -46,21 +46,6 @@ const num = (value: unknown): number | undefined => {
 const defined = <T extends Record<string, unknown>>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 
-/**
- * The name CloudFormation generates when a table has none: `<stack>-<logicalId>-<suffix>`. The suffix is 12
- * characters like AWS's, but derived from the stack and logical id so a name is the same on every boot.
- */
-export const generatedTableName = (stackName: string, logicalId: string): string => {
-  const suffix = createHash('sha256')
-    .update(`${stackName}/${logicalId}`)
-    .digest('base64url')
-    .replace(/[^A-Za-z0-9]/g, '')
-    .toUpperCase()
-    .slice(0, 12);
-  const head = `${stackName}-${logicalId}`.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 255 - 13);
-  return `${head}-${suffix}`;
-};
-
 const keySchema = (value: unknown): Props[] =>
   list(value).map((key) => defined({ AttributeName: str(key.AttributeName), KeyType: str(key.KeyType) }));
 
@@ -87,7 +72,9 @@ export const tablePlan = (resource: TemplateResource): TablePlan => {
   const accept = (property: string, note: string): void => {
     notEmulated.push({ resource: where, type: resource.type, property, note });
   };
-  const tableName = str(p.TableName) ?? generatedTableName(resource.stackName, resource.logicalId);
+  const tableName =
+    str(p.TableName) ??
+    physicalName(resource.stackName, resource.logicalId, { maxLength: 255, disallowed: /[^A-Za-z0-9_.-]/g });
   const provisioned = throughput(p.ProvisionedThroughput);
   const billingMode = str(p.BillingMode) ?? (provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST');
   const perIndexThroughput = (index: Props): Props | undefined =>

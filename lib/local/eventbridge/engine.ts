@@ -23,6 +23,7 @@ import type {
   SqsMessageAttribute,
   TemplateResource,
 } from '#lib/local/core/types';
+import { physicalName } from '#lib/local/template/physical-name';
 import { EventsHandler } from './api.ts';
 import { isJsonObject, parseJsonPreservingNumbers, toPlainJson } from './json.ts';
 import { type CompiledEventPattern, compileEventPattern, InvalidEventPatternError } from './pattern.ts';
@@ -1307,7 +1308,7 @@ export class EventBridgeEngine implements Engine, EventsApi {
   private physicalName(resource: TemplateResource, property: string, maxLength: number): string {
     const given = resource.properties[property];
     if (typeof given === 'string' && given !== '') return given;
-    return `${resource.stackName}-${resource.logicalId}`.slice(0, maxLength);
+    return physicalName(resource.stackName, resource.logicalId, { maxLength });
   }
 
   private async provisionBus(resource: TemplateResource): Promise<ProvisionedResource> {

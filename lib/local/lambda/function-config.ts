@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { TemplateResource } from '#lib/local/core/types';
+import { physicalName } from '#lib/local/template/physical-name';
 
 export interface FunctionConfig {
   readonly name: string;
@@ -53,10 +54,10 @@ const asNumber = (value: unknown): number | undefined => {
 export const functionArn = (name: string, region: string, accountId: string): string =>
   `arn:aws:lambda:${region}:${accountId}:function:${name}`;
 
-/** CloudFormation's name for a function without FunctionName: `<stack>-<logicalId>`, at most 64 characters. */
+/** The function's FunctionName, or the name CloudFormation gives it (at most 64 characters). */
 export const physicalFunctionName = (resource: TemplateResource): string =>
   asString(resource.properties.FunctionName) ??
-  `${resource.stackName}-${resource.logicalId}`.slice(0, MAX_NAME);
+  physicalName(resource.stackName, resource.logicalId, { maxLength: MAX_NAME });
 
 /** The Lambda timestamp format: `2026-11-22T11:44:23.908+0000`. */
 export const lambdaTimestamp = (date: Date): string => date.toISOString().replace('Z', '+0000');

@@ -5,6 +5,7 @@ import type {
   ResourceProvider,
   TemplateResource,
 } from '#lib/local/core/types';
+import { physicalName } from '#lib/local/template/physical-name';
 import type { FauxqsSubscription, MountedFauxqs } from './fauxqs.ts';
 import { FilterPolicyError, validateFilterPolicy } from './filter-policy.ts';
 import { asAwsError } from './sqs-service.ts';
@@ -25,11 +26,9 @@ const isTrue = (value: unknown): boolean => value === true || value === 'true';
 const attributeString = (value: unknown): string =>
   typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
-/** `<stack>-<logicalId>`, truncated to the service's limit, keeping `.fifo` for FIFO queues and topics. */
-export const generatedName = (resource: TemplateResource, max: number, fifo: boolean): string => {
-  const base = `${resource.stackName}-${resource.logicalId}`.replace(/[^A-Za-z0-9_-]/g, '-');
-  return fifo ? `${base.slice(0, max - '.fifo'.length)}.fifo` : base.slice(0, max);
-};
+/** CloudFormation's name for a queue or topic, keeping `.fifo` for FIFO ones. */
+const generatedName = (resource: TemplateResource, maxLength: number, fifo: boolean): string =>
+  physicalName(resource.stackName, resource.logicalId, { maxLength, ending: fifo ? '.fifo' : '' });
 
 const tagsOf = (tags: unknown): Record<string, string> => {
   const result: Record<string, string> = {};

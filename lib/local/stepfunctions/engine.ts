@@ -21,6 +21,7 @@ import type {
   StepFunctionsApi,
   TemplateResource,
 } from '#lib/local/core/types';
+import { physicalName } from '#lib/local/template/physical-name';
 import { StepFunctionsHandler } from './api.ts';
 import { type AslState, checkRunnable, forEachState, runnableDefinition } from './definition.ts';
 import {
@@ -135,7 +136,7 @@ export class StepFunctionsEngine implements Engine, StepFunctionsApi {
     const name =
       typeof p.StateMachineName === 'string'
         ? p.StateMachineName
-        : `${resource.stackName}-${resource.logicalId}`.slice(0, MAX_NAME_LENGTH);
+        : physicalName(resource.stackName, resource.logicalId, { maxLength: MAX_NAME_LENGTH });
     try {
       validateName(name, 'StateMachineName');
     } catch (error) {

@@ -7,6 +7,7 @@
 import type { ProvisionedResource, ResourceProvider, TemplateResource } from '../core/types.ts';
 import type { AssemblyStack, CfnResource, CloudAssembly } from './assembly.ts';
 import { type ResolveScope, referencedLogicalIds, resolve, TemplateError } from './intrinsics.ts';
+import { physicalName } from './physical-name.ts';
 
 /** Why a resource type is accepted without being emulated. Shown at boot. */
 export const NOT_EMULATED: Readonly<Record<string, string>> = {
@@ -147,7 +148,7 @@ export class Provisioner {
 
   /** A name and an ARN for a resource no engine emulates, so that references to it resolve. */
   private placeholder(resource: TemplateResource): ProvisionedResource {
-    const name = `${resource.stackName}-${resource.logicalId}`.slice(0, 64);
+    const name = physicalName(resource.stackName, resource.logicalId, { maxLength: 64 });
     const kind = (resource.type.split('::')[2] ?? 'resource').toLowerCase();
     const service = serviceOf(resource.type);
     // IAM is global: its ARNs have no region (arn:aws:iam::123456789012:role/name).

@@ -3,8 +3,9 @@
  * 0.01 (a 60 s period is 0.6 s), with their actions published to a recording SNS.
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { type CloudWatchEngine, generatedName } from '#lib/local/cloudwatch/engine';
+import type { CloudWatchEngine } from '#lib/local/cloudwatch/engine';
 import type { TemplateResource } from '#lib/local/core/types';
+import { physicalName } from '#lib/local/template/physical-name';
 import { cloudWatch, OPS_ALERTS } from './support.ts';
 
 const PERIOD_MS = 600; // 60 s at time scale 0.01
@@ -62,7 +63,9 @@ test('a DLQ depth alarm goes OK -> ALARM when a datapoint >= 1 arrives and notif
   running = engine;
   await engine.start();
   const { ref, attributes } = await provision(engine, dlqDepthAlarm());
-  expect(ref).toBe(generatedName('OrderflowProcessing', 'SagaStarterDeadLetterQueueDepthAlarmE684264B'));
+  expect(ref).toBe(
+    physicalName('OrderflowProcessing', 'SagaStarterDeadLetterQueueDepthAlarmE684264B', { maxLength: 255 }),
+  );
   expect(ref).toMatch(/^OrderflowProcessing-SagaStarterDeadLetterQueueDepthAlarmE684264B-[A-Z0-9]{12}$/);
   expect(attributes.Arn).toBe(`arn:aws:cloudwatch:us-east-1:000000000000:alarm:${ref}`);
   expect(engine.describeAlarm(ref)).toMatchObject({ StateValue: 'INSUFFICIENT_DATA' });
@@ -141,8 +144,8 @@ test('a DLQ depth alarm goes OK -> ALARM when a datapoint >= 1 arrives and notif
   expect(message.StateChangeTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
   expect(notification?.message).toContain('"Threshold":1.0');
   expect(ctx.trace.events).toEqual([
-    { service: 'alarm', event: ref, outcome: 'OK' },
-    { service: 'alarm', event: ref, outcome: 'ALARM' },
+    { service: 'alarm', event: ref, outcome: 'OK (was INSUFFICIENT_DATA)' },
+    { service: 'alarm', event: ref, outcome: 'ALARM (was OK)' },
   ]);
   expect(engine.alarmHistory(ref).map((item) => item.HistorySummary)).toEqual([
     `Alarm "${ref}" created`,

@@ -3,11 +3,17 @@ import { AwsApiError } from '#lib/local/core/aws-protocol';
 import { timeScale } from '#lib/local/core/time';
 import type { ProvisionedResource } from '#lib/local/core/types';
 import { EventBridgeEngine } from '#lib/local/eventbridge/engine';
+import { physicalName } from '#lib/local/template/physical-name';
 import { testContext } from '../support/context.ts';
 import { FakeLambda, FakeSns, FakeSqs, FakeStepFunctions, queueArn, resource } from './fakes.ts';
 
 const ACCOUNT = '000000000000';
 const busArn = (name: string) => `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${name}`;
+/** The name CloudFormation gives a rule of the test stack that the template does not name. */
+const ruleName = (logicalId: string) => physicalName('OrderflowTest', logicalId, { maxLength: 64 });
+/** A provisioned rule's name, read from its ARN (`rule/<name>` or `rule/<bus>/<name>`). */
+const nameOf = (provisioned: ProvisionedResource) =>
+  String(provisioned.attributes.Arn).split('/').at(-1) ?? '';
 
 /** An orderflow OrderPlaced detail, written by hand so `12.50` keeps its trailing zero. */
 const placedDetail = (orderId = 'o-1') =>
@@ -74,10 +80,10 @@ describe('EventBridgeEngine: routing and the event envelope', () => {
       'detail-type': ['OrderPlaced'],
     });
     expect(ctx.services.events).toBe(engine);
-    expect(provisioned.ref).toBe('orders|OrderflowTest-OrderPlacedToSaga');
-    expect(provisioned.attributes.Arn).toBe(
-      `arn:aws:events:us-east-1:${ACCOUNT}:rule/orders/OrderflowTest-OrderPlacedToSaga`,
-    );
+    const name = ruleName('OrderPlacedToSaga');
+    expect(name).toMatch(/^OrderflowTest-OrderPlacedToSaga-[A-Z0-9]{12}$/);
+    expect(provisioned.ref).toBe(`orders|${name}`);
+    expect(provisioned.attributes.Arn).toBe(`arn:aws:events:us-east-1:${ACCOUNT}:rule/orders/${name}`);
 
     const result = await engine.putEvents([
       placed('o-1'),
@@ -122,9 +128,11 @@ describe('EventBridgeEngine: routing and the event envelope', () => {
   it('gives a rule on the default bus its name as Ref and an ARN without the bus', async () => {
     const { provision } = await setup();
     const provisioned = await provision('AWS::Events::Rule', 'Audit', { EventPattern: { source: ['x'] } });
+    const name = ruleName('Audit');
+    expect(name).toMatch(/^OrderflowTest-Audit-[A-Z0-9]{12}$/);
     expect(provisioned).toEqual({
-      ref: 'OrderflowTest-Audit',
-      attributes: { Arn: `arn:aws:events:us-east-1:${ACCOUNT}:rule/OrderflowTest-Audit` },
+      ref: name,
+      attributes: { Arn: `arn:aws:events:us-east-1:${ACCOUNT}:rule/${name}` },
     });
   });
 
@@ -210,7 +218,7 @@ describe('EventBridgeEngine: routing and the event envelope', () => {
 describe('EventBridgeEngine: target input', () => {
   it('shapes what each target receives with Input, InputPath and InputTransformer', async () => {
     const { engine, sqs, rule } = await setup();
-    await rule('Shapes', [
+    const shapes = await rule('Shapes', [
       { Id: 'Path', Arn: queueArn('path'), InputPath: '$.detail.data' },
       {
         Id: 'Json',
@@ -241,7 +249,7 @@ describe('EventBridgeEngine: target input', () => {
     expect(sqs.to(queueArn('path'))[0]?.body).toBe('{"orderId":"o-7","total":12.50}');
     // JSON templates are minified; a placeholder in quotes gets the raw text, one outside quotes its JSON.
     expect(sqs.to(queueArn('json'))[0]?.body).toBe(
-      '{"orderId":"o-7","total":12.50,"summary":"order o-7 costs 12.50","rule":"OrderflowTest-Shapes","nothing":""}',
+      `{"orderId":"o-7","total":12.50,"summary":"order o-7 costs 12.50","rule":"${nameOf(shapes)}","nothing":""}`,
     );
     expect(sqs.to(queueArn('text'))[0]?.body).toBe('Order o-7 was placed');
     expect(sqs.to(queueArn('constant'))[0]?.body).toBe('{"fixed": 1.0}');
@@ -259,7 +267,7 @@ describe('EventBridgeEngine: retries and dead-letter queues', () => {
   it('retries a failing target with scaled exponential backoff, then dead-letters it with the error attributes', async () => {
     const { ctx, engine, sqs, rule, metricCount } = await setup(0.01);
     sqs.failures.set(queueArn('flaky'), () => new Error('the queue is on fire'));
-    await rule('Flaky', [
+    const flaky = await rule('Flaky', [
       {
         Id: 'Target0',
         Arn: queueArn('flaky'),
@@ -285,7 +293,7 @@ describe('EventBridgeEngine: retries and dead-letter queues', () => {
     });
     const string = (value: string) => ({ DataType: 'String', StringValue: value });
     expect(dead?.messageAttributes).toEqual({
-      RULE_ARN: string(`arn:aws:events:us-east-1:${ACCOUNT}:rule/orders/OrderflowTest-Flaky`),
+      RULE_ARN: string(String(flaky.attributes.Arn)),
       TARGET_ARN: string(queueArn('flaky')),
       ERROR_CODE: string('ERROR_FROM_TARGET'),
       ERROR_MESSAGE: string('the queue is on fire'),
@@ -293,12 +301,12 @@ describe('EventBridgeEngine: retries and dead-letter queues', () => {
       RETRY_ATTEMPTS: string('2'),
     });
 
-    const dimensions = { EventBusName: 'orders', RuleName: 'OrderflowTest-Flaky' };
+    const dimensions = { EventBusName: 'orders', RuleName: nameOf(flaky) };
     expect(metricCount('InvocationAttempts', dimensions)).toBe(3);
     expect(metricCount('RetryInvocationAttempts', dimensions)).toBe(2);
     expect(metricCount('FailedInvocations', dimensions)).toBe(1);
     expect(metricCount('InvocationsSentToDlq', dimensions)).toBe(1);
-    expect(ctx.trace.events.filter((event) => event.service === 'eventbridge:OrderflowTest-Flaky')).toEqual([
+    expect(ctx.trace.events.filter((event) => event.service === `eventbridge:${nameOf(flaky)}`)).toEqual([
       expect.objectContaining({ orderId: 'o-3', outcome: 'retry 1: ERROR_FROM_TARGET' }),
       expect.objectContaining({ orderId: 'o-3', outcome: 'retry 2: ERROR_FROM_TARGET' }),
       expect.objectContaining({
@@ -334,7 +342,9 @@ describe('EventBridgeEngine: retries and dead-letter queues', () => {
       queueArn('gone'),
       () => new AwsApiError('AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.'),
     );
-    await rule('Gone', [{ Id: 'T', Arn: queueArn('gone'), DeadLetterConfig: { Arn: queueArn('gone-dlq') } }]);
+    const gone = await rule('Gone', [
+      { Id: 'T', Arn: queueArn('gone'), DeadLetterConfig: { Arn: queueArn('gone-dlq') } },
+    ]);
     await engine.putEvents([placed()]);
     expect(await engine.drain()).toBe(true);
     expect(sqs.calls.filter((call) => call.queue === queueArn('gone'))).toHaveLength(1);
@@ -342,9 +352,7 @@ describe('EventBridgeEngine: retries and dead-letter queues', () => {
     expect(attributes.ERROR_CODE?.StringValue).toBe('NO_RESOURCE');
     expect(attributes.RETRY_ATTEMPTS?.StringValue).toBe('0');
     expect(attributes.EXHAUSTED_RETRY_CONDITION).toBeUndefined();
-    expect(
-      metricCount('DeadLetterInvocations', { EventBusName: 'orders', RuleName: 'OrderflowTest-Gone' }),
-    ).toBe(1);
+    expect(metricCount('DeadLetterInvocations', { EventBusName: 'orders', RuleName: nameOf(gone) })).toBe(1);
   });
 
   it('drops an undeliverable event without a DLQ and says so in the log', async () => {
@@ -428,11 +436,14 @@ describe('EventBridgeEngine: archives and metrics', () => {
       RetentionDays: 90,
       KmsKeyIdentifier: '',
     });
+    // Archive names are at most 48 characters.
+    const archiveName = physicalName('OrderflowTest', 'BusArchive', { maxLength: 48 });
+    expect(archiveName).toMatch(/^OrderflowTest-BusArchive-[A-Z0-9]{12}$/);
     expect(everything).toEqual({
-      ref: 'OrderflowTest-BusArchive',
+      ref: archiveName,
       attributes: {
-        Arn: `arn:aws:events:us-east-1:${ACCOUNT}:archive/OrderflowTest-BusArchive`,
-        ArchiveName: 'OrderflowTest-BusArchive',
+        Arn: `arn:aws:events:us-east-1:${ACCOUNT}:archive/${archiveName}`,
+        ArchiveName: archiveName,
       },
     });
     await provision('AWS::Events::Archive', 'PlacedArchive', {
@@ -448,13 +459,14 @@ describe('EventBridgeEngine: archives and metrics', () => {
       placed('o-3', 'default'),
     ]);
     await engine.drain();
-    expect(
-      engine.archivedEvents('OrderflowTest-BusArchive').map(({ event }) => event['detail-type']),
-    ).toEqual(['OrderPlaced', 'OrderShipped']);
+    expect(engine.archivedEvents(archiveName).map(({ event }) => event['detail-type'])).toEqual([
+      'OrderPlaced',
+      'OrderShipped',
+    ]);
     expect(engine.archivedEvents('placed')).toHaveLength(1);
     expect(engine.listArchives({}).Archives).toEqual([
       expect.objectContaining({
-        ArchiveName: 'OrderflowTest-BusArchive',
+        ArchiveName: archiveName,
         EventCount: 2,
         RetentionDays: 90,
         State: 'ENABLED',
@@ -463,7 +475,7 @@ describe('EventBridgeEngine: archives and metrics', () => {
     ]);
     expect(engine.listRules({ EventBusName: 'orders', NamePrefix: 'Events-Archive-' }).Rules).toEqual([
       expect.objectContaining({
-        Name: 'Events-Archive-OrderflowTest-BusArchive',
+        Name: `Events-Archive-${archiveName}`,
         ManagedBy: 'events.amazonaws.com',
       }),
       expect.objectContaining({ Name: 'Events-Archive-placed' }),
@@ -480,8 +492,8 @@ describe('EventBridgeEngine: archives and metrics', () => {
 
   it('records the AWS/Events metrics: MatchedEvents, TriggeredRules and Invocations, by rule and bus', async () => {
     const { engine, rule, provision, metricCount } = await setup();
-    await rule('Saga', [{ Id: 'T', Arn: queueArn('saga') }]);
-    await provision('AWS::Events::Rule', 'Audit', {
+    const saga = nameOf(await rule('Saga', [{ Id: 'T', Arn: queueArn('saga') }]));
+    const audit = await provision('AWS::Events::Rule', 'Audit', {
       EventPattern: { source: ['orderflow.orders'] },
       Targets: [{ Id: 'T', Arn: queueArn('audit') }],
     });
@@ -493,13 +505,11 @@ describe('EventBridgeEngine: archives and metrics', () => {
     ]);
     await engine.drain();
     expect(metricCount('MatchedEvents', {})).toBe(3);
-    expect(metricCount('TriggeredRules', { EventBusName: 'orders', RuleName: 'OrderflowTest-Saga' })).toBe(2);
-    expect(metricCount('Invocations', { EventBusName: 'orders', RuleName: 'OrderflowTest-Saga' })).toBe(2);
-    // A rule on the default bus is measured by RuleName alone.
-    expect(metricCount('TriggeredRules', { RuleName: 'OrderflowTest-Audit' })).toBe(1);
-    expect(metricCount('Invocations', { RuleName: 'OrderflowTest-Audit' })).toBe(1);
-    expect(metricCount('FailedInvocations', { EventBusName: 'orders', RuleName: 'OrderflowTest-Saga' })).toBe(
-      0,
-    );
+    expect(metricCount('TriggeredRules', { EventBusName: 'orders', RuleName: saga })).toBe(2);
+    expect(metricCount('Invocations', { EventBusName: 'orders', RuleName: saga })).toBe(2);
+    // A rule on the default bus is measured by RuleName alone (its Ref).
+    expect(metricCount('TriggeredRules', { RuleName: audit.ref })).toBe(1);
+    expect(metricCount('Invocations', { RuleName: audit.ref })).toBe(1);
+    expect(metricCount('FailedInvocations', { EventBusName: 'orders', RuleName: saga })).toBe(0);
   });
 });

@@ -131,9 +131,11 @@ beforeAll(async () => {
 describe('a function in its sandbox', () => {
   it('sees only its own environment plus what Lambda sets, not the host process nor another function', async () => {
     const { engine, provision } = await engineWith({ edgeUrl: 'http://127.0.0.1:4999' });
-    await provision(
+    const { ref: nameA } = await provision(
       functionResource('A', assets.env as string, { Environment: { Variables: { GREETING: 'hello A' } } }),
     );
+    // Without FunctionName, the function gets CloudFormation's generated name, and its Ref is that name.
+    expect(nameA).toMatch(/^Test-A-[A-Z0-9]{12}$/);
     await provision(
       functionResource('B', assets.env as string, {
         FunctionName: 'named-b',
@@ -142,11 +144,11 @@ describe('a function in its sandbox', () => {
         Environment: { Variables: { GREETING: 'hello B', AWS_REGION: 'eu-west-1' } },
       }),
     );
-    const a = await engine.invoke('Test-A', {});
+    const a = await engine.invoke(nameA, {});
     const b = await engine.invoke('named-b', {});
     expect(a.payload).toMatchObject({
       greeting: 'hello A',
-      name: 'Test-A',
+      name: nameA,
       memory: '256',
       region: 'us-east-1',
       defaultRegion: 'us-east-1',
@@ -173,10 +175,10 @@ describe('a function in its sandbox', () => {
 
   it('keeps module state across warm invocations and passes the Lambda context', async () => {
     const { engine, provision } = await engineWith();
-    const { attributes } = await provision(
+    const { ref, attributes } = await provision(
       functionResource('Counter', assets.counter as string, { Timeout: 7 }),
     );
-    const first = (await engine.invoke('Test-Counter', { n: 1 })).payload as Record<string, unknown>;
+    const first = (await engine.invoke(ref, { n: 1 })).payload as Record<string, unknown>;
     const second = (await engine.invoke(attributes.Arn as string, { n: 2 })).payload as Record<
       string,
       unknown
@@ -189,21 +191,21 @@ describe('a function in its sandbox', () => {
     expect(second.remaining).toBeGreaterThan(6000);
     expect(second.remaining).toBeLessThanOrEqual(7000);
     expect(second).toMatchObject({
-      functionName: 'Test-Counter',
-      arn: 'arn:aws:lambda:us-east-1:000000000000:function:Test-Counter',
+      functionName: ref,
+      arn: `arn:aws:lambda:us-east-1:000000000000:function:${ref}`,
       memory: '256',
     });
   });
 
   it('terminates an invocation at its timeout, reports Sandbox.Timedout, and cold-starts the next one', async () => {
     const { engine, provision, ctx } = await engineWith();
-    await provision(functionResource('Slow', assets.slow as string, { Timeout: 1 }));
-    await engine.invoke('Test-Slow', { ms: 1 });
+    const { ref: slow } = await provision(functionResource('Slow', assets.slow as string, { Timeout: 1 }));
+    await engine.invoke(slow, { ms: 1 });
     const started = Date.now();
     // An async wait and a busy loop (which no timer inside the sandbox could interrupt) both end at the timeout.
     const [timedOut, spun] = await Promise.all([
-      engine.invoke('Test-Slow', { ms: 5000 }),
-      engine.invoke('Test-Slow', { spin: true }),
+      engine.invoke(slow, { ms: 5000 }),
+      engine.invoke(slow, { spin: true }),
     ]);
     const elapsed = Date.now() - started;
     expect(timedOut.functionError).toBe('Unhandled');
@@ -217,18 +219,18 @@ describe('a function in its sandbox', () => {
     expect(elapsed).toBeGreaterThanOrEqual(1000);
     expect(elapsed).toBeLessThan(2500);
     // The sandbox was reset: module state starts over.
-    expect((await engine.invoke('Test-Slow', { ms: 1 })).payload).toMatchObject({ count: 1 });
+    expect((await engine.invoke(slow, { ms: 1 })).payload).toMatchObject({ count: 1 });
     const errors = ctx.metrics.list().filter((metric) => metric.metricName === 'Errors');
     expect(errors).toEqual([
-      { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: 'Test-Slow' } },
+      { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: slow } },
     ]);
   });
 
   it('fails the invocation when the handler throws, with the error name as errorType, and stays warm', async () => {
     const { engine, provision, ctx } = await engineWith();
-    await provision(functionResource('Failing', assets.failing as string));
-    await engine.invoke('Test-Failing', { mode: 'ok' });
-    const failed = await engine.invoke('Test-Failing', {
+    const { ref: failing } = await provision(functionResource('Failing', assets.failing as string));
+    await engine.invoke(failing, { mode: 'ok' });
+    const failed = await engine.invoke(failing, {
       mode: 'throw',
       sku: 'SKU-1',
       order: { orderId: 'o-42' },
@@ -240,15 +242,15 @@ describe('a function in its sandbox', () => {
     expect(payload.errorMessage).toBe('no stock for SKU-1');
     expect(payload.trace[0]).toBe('OutOfStockError: no stock for SKU-1');
     // A handled error does not reset the sandbox (as on Lambda): the module state carries on.
-    expect((await engine.invoke('Test-Failing', { mode: 'ok' })).payload).toEqual({ count: 3 });
-    expect((await engine.invoke('Test-Failing', { mode: 'string' })).payload).toEqual({
+    expect((await engine.invoke(failing, { mode: 'ok' })).payload).toEqual({ count: 3 });
+    expect((await engine.invoke(failing, { mode: 'string' })).payload).toEqual({
       errorType: 'string',
       errorMessage: 'plain string',
       trace: [],
     });
     expect(ctx.trace.events).toContainEqual({
       event: 'invoke',
-      service: 'Test-Failing',
+      service: failing,
       outcome: 'failed: OutOfStockError',
       orderId: 'o-42',
     });
@@ -256,85 +258,89 @@ describe('a function in its sandbox', () => {
 
   it('fails the invocation on an unhandled rejection, an uncaught exception or an exit, and resets the sandbox', async () => {
     const { engine, provision } = await engineWith();
-    await provision(functionResource('Failing', assets.failing as string));
-    await engine.invoke('Test-Failing', { mode: 'ok' });
-    const rejected = await engine.invoke('Test-Failing', { mode: 'reject' });
+    const { ref: failing } = await provision(functionResource('Failing', assets.failing as string));
+    await engine.invoke(failing, { mode: 'ok' });
+    const rejected = await engine.invoke(failing, { mode: 'reject' });
     expect(rejected.functionError).toBe('Unhandled');
     expect(rejected.payload).toMatchObject({
       errorType: 'Runtime.UnhandledPromiseRejection',
       errorMessage: 'Error: floating rejection',
     });
-    expect((await engine.invoke('Test-Failing', { mode: 'ok' })).payload).toEqual({ count: 1 });
+    expect((await engine.invoke(failing, { mode: 'ok' })).payload).toEqual({ count: 1 });
 
-    const uncaught = await engine.invoke('Test-Failing', { mode: 'uncaught' });
+    const uncaught = await engine.invoke(failing, { mode: 'uncaught' });
     expect(uncaught.payload).toMatchObject({ errorType: 'TypeError', errorMessage: 'from a timer' });
-    expect((await engine.invoke('Test-Failing', { mode: 'ok' })).payload).toEqual({ count: 1 });
+    expect((await engine.invoke(failing, { mode: 'ok' })).payload).toEqual({ count: 1 });
 
-    const exited = await engine.invoke('Test-Failing', { mode: 'exit' });
+    const exited = await engine.invoke(failing, { mode: 'exit' });
     expect(exited.functionError).toBe('Unhandled');
     expect(exited.payload).toMatchObject({
       errorType: 'Runtime.ExitError',
       errorMessage: expect.stringMatching(/Runtime exited with error: exit status 3$/),
     });
-    expect((await engine.invoke('Test-Failing', { mode: 'ok' })).payload).toEqual({ count: 1 });
+    expect((await engine.invoke(failing, { mode: 'ok' })).payload).toEqual({ count: 1 });
 
-    const circular = await engine.invoke('Test-Failing', { mode: 'circular' });
+    const circular = await engine.invoke(failing, { mode: 'circular' });
     expect((circular.payload as { errorType: string }).errorType).toBe('Runtime.MarshalError');
   });
 
   it('initializes sandboxes ahead of the first invocation when prewarmed, never more than the concurrency', async () => {
     const { engine, provision, ctx } = await engineWith();
-    await provision(
+    const { ref: counter } = await provision(
       functionResource('Counter', assets.counter as string, { ReservedConcurrentExecutions: 2 }),
     );
-    await provision(functionResource('Off', assets.counter as string, { ReservedConcurrentExecutions: 0 }));
-    await provision(functionResource('InitThrows', assets.initThrows as string));
+    const { ref: off } = await provision(
+      functionResource('Off', assets.counter as string, { ReservedConcurrentExecutions: 0 }),
+    );
+    const { ref: initThrows } = await provision(functionResource('InitThrows', assets.initThrows as string));
     await engine.prewarm(3);
     expect(
       Object.fromEntries(engine.runtimeList().map((runtime) => [runtime.config.name, runtime.sandboxes])),
-    ).toEqual({ 'Test-Counter': 2, 'Test-Off': 0, 'Test-InitThrows': 0 });
-    expect(ctx.logs).toContainEqual(expect.stringContaining('Test-InitThrows: init failed'));
+    ).toEqual({ [counter]: 2, [off]: 0, [initThrows]: 0 });
+    expect(ctx.logs).toContainEqual(expect.stringContaining(`${initThrows}: init failed`));
 
     // The first invocation finds its sandbox warm: the module was loaded before it, and no init is reported.
     const invokedAt = Date.now();
-    const first = await engine.resolve('Test-Counter').invoke({ payload: '{}' });
+    const first = await engine.resolve(counter).invoke({ payload: '{}' });
     expect(first.initDurationMs).toBeUndefined();
     expect(JSON.parse(first.payload)).toMatchObject({ count: 1, loadedAt: expect.any(Number) });
     expect(JSON.parse(first.payload).loadedAt).toBeLessThan(invokedAt);
     // A failed init at prewarm time is reported by the invocation, as without prewarming.
-    expect((await engine.invoke('Test-InitThrows', {})).payload).toMatchObject({
+    expect((await engine.invoke(initThrows, {})).payload).toMatchObject({
       errorMessage: 'environment variable TABLE is not set',
     });
   });
 
   it('reports init failures as Lambda does: a missing export, an error thrown while loading', async () => {
     const { engine, provision, ctx } = await engineWith();
-    await provision(functionResource('NoExport', assets.noExport as string));
-    await provision(functionResource('InitThrows', assets.initThrows as string));
-    await provision(functionResource('Missing', `${temp.dir}/does-not-exist`));
-    expect((await engine.invoke('Test-NoExport', {})).payload).toEqual({
+    const { ref: noExport } = await provision(functionResource('NoExport', assets.noExport as string));
+    const { ref: initThrowsName } = await provision(
+      functionResource('InitThrows', assets.initThrows as string),
+    );
+    const { ref: missing } = await provision(functionResource('Missing', `${temp.dir}/does-not-exist`));
+    expect((await engine.invoke(noExport, {})).payload).toEqual({
       errorType: 'Runtime.HandlerNotFound',
       errorMessage: 'index.handler is undefined or not exported',
       trace: [],
     });
-    const initThrows = await engine.invoke('Test-InitThrows', {});
+    const initThrows = await engine.invoke(initThrowsName, {});
     expect(initThrows.functionError).toBe('Unhandled');
     expect(initThrows.payload).toMatchObject({
       errorType: 'Error',
       errorMessage: 'environment variable TABLE is not set',
     });
-    expect((await engine.invoke('Test-Missing', {})).payload).toMatchObject({
+    expect((await engine.invoke(missing, {})).payload).toMatchObject({
       errorType: 'Runtime.ImportModuleError',
     });
-    expect(ctx.logs.some((line) => line.includes('Test-InitThrows: init failed'))).toBe(true);
+    expect(ctx.logs.some((line) => line.includes(`${initThrowsName}: init failed`))).toBe(true);
   });
 
   it('supports callback-style handlers and runs an esbuild ESM bundle with the createRequire banner', async () => {
     const { engine, provision } = await engineWith();
-    await provision(functionResource('Callback', assets.callback as string));
-    await provision(functionResource('Bundled', assets.bundled as string));
-    expect((await engine.invoke('Test-Callback', { n: 7 })).payload).toEqual({ via: 'callback', n: 7 });
-    expect((await engine.invoke('Test-Bundled', { who: 'orderflow' })).payload).toEqual({
+    const { ref: callback } = await provision(functionResource('Callback', assets.callback as string));
+    const { ref: bundled } = await provision(functionResource('Bundled', assets.bundled as string));
+    expect((await engine.invoke(callback, { n: 7 })).payload).toEqual({ via: 'callback', n: 7 });
+    expect((await engine.invoke(bundled, { who: 'orderflow' })).payload).toEqual({
       hello: 'orderflow',
       platform: process.platform,
     });
@@ -344,13 +350,15 @@ describe('a function in its sandbox', () => {
 describe('concurrency', () => {
   it('runs at most ReservedConcurrentExecutions at once: the next invocation waits for a free sandbox', async () => {
     const { engine, provision, ctx } = await engineWith();
-    await provision(functionResource('Slow', assets.slow as string, { ReservedConcurrentExecutions: 2 }));
+    const { ref: slow } = await provision(
+      functionResource('Slow', assets.slow as string, { ReservedConcurrentExecutions: 2 }),
+    );
     // Warm two sandboxes first, so cold starts do not blur the timing.
-    await Promise.all([engine.invoke('Test-Slow', { ms: 1 }), engine.invoke('Test-Slow', { ms: 1 })]);
+    await Promise.all([engine.invoke(slow, { ms: 1 }), engine.invoke(slow, { ms: 1 })]);
     const started = Date.now();
     const results = await Promise.all(
       [0, 1, 2].map(async () => {
-        await engine.invoke('Test-Slow', { ms: 400 });
+        await engine.invoke(slow, { ms: 400 });
         return Date.now() - started;
       }),
     );
@@ -360,7 +368,7 @@ describe('concurrency', () => {
     const throttles = ctx.metrics.query({
       namespace: 'AWS/Lambda',
       metricName: 'Throttles',
-      dimensions: { FunctionName: 'Test-Slow' },
+      dimensions: { FunctionName: slow },
       start: 0,
       end: Date.now() + 1,
     });
@@ -368,7 +376,7 @@ describe('concurrency', () => {
     const concurrent = ctx.metrics.query({
       namespace: 'AWS/Lambda',
       metricName: 'ConcurrentExecutions',
-      dimensions: { FunctionName: 'Test-Slow' },
+      dimensions: { FunctionName: slow },
       start: 0,
       end: Date.now() + 1,
     });
@@ -378,21 +386,23 @@ describe('concurrency', () => {
 
   it('refuses every invocation of a function with ReservedConcurrentExecutions 0', async () => {
     const { engine, provision } = await engineWith();
-    await provision(functionResource('Off', assets.counter as string, { ReservedConcurrentExecutions: 0 }));
-    await expect(engine.invoke('Test-Off', {})).rejects.toMatchObject({ code: 'TooManyRequestsException' });
+    const { ref: off } = await provision(
+      functionResource('Off', assets.counter as string, { ReservedConcurrentExecutions: 0 }),
+    );
+    await expect(engine.invoke(off, {})).rejects.toMatchObject({ code: 'TooManyRequestsException' });
   });
 
   it('answers ResourceNotFoundException for an unknown function or qualifier', async () => {
     const { engine, provision } = await engineWith();
-    await provision(functionResource('Counter', assets.counter as string));
+    const { ref: counter } = await provision(functionResource('Counter', assets.counter as string));
     await expect(engine.invoke('nope', {})).rejects.toMatchObject({
       code: 'ResourceNotFoundException',
       message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope',
     });
-    await expect(engine.invoke('Test-Counter:live', {})).rejects.toMatchObject({
+    await expect(engine.invoke(`${counter}:live`, {})).rejects.toMatchObject({
       code: 'ResourceNotFoundException',
     });
-    expect((await engine.invoke('000000000000:function:Test-Counter:$LATEST', {})).payload).toMatchObject({
+    expect((await engine.invoke(`000000000000:function:${counter}:$LATEST`, {})).payload).toMatchObject({
       count: 1,
     });
   });
@@ -402,13 +412,13 @@ describe('asynchronous invocation', () => {
   it('retries a failing event twice (1 and 2 minutes, scaled) and then sends it to the dead-letter queue', async () => {
     const sqs = new FakeSqs();
     const { engine, provision, ctx } = await engineWith({ time: timeScale(0.001), services: { sqs } });
-    await provision(
+    const { ref: failing } = await provision(
       functionResource('Failing', assets.failing as string, {
         DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:000000000000:failing-dlq' },
       }),
     );
     const started = Date.now();
-    engine.invokeAsync('Test-Failing', { mode: 'throw', sku: 'SKU-9' });
+    engine.invokeAsync(failing, { mode: 'throw', sku: 'SKU-9' });
     await eventually(() => sqs.sent.length === 1, 5000, 'the dead letter');
     expect(Date.now() - started).toBeGreaterThanOrEqual(180); // 60 ms + 120 ms
     expect(sqs.sent[0]).toEqual({
@@ -422,11 +432,11 @@ describe('asynchronous invocation', () => {
 describe('logs, metrics and trace', () => {
   it('turns EMF lines into metrics, publishes AWS/Lambda metrics, and forwards log lines only in debug mode', async () => {
     const quiet = await engineWith();
-    await quiet.provision(functionResource('Emf', assets.emf as string));
-    await quiet.engine.invoke('Test-Emf', { n: 3 });
+    const { ref: quietEmf } = await quiet.provision(functionResource('Emf', assets.emf as string));
+    await quiet.engine.invoke(quietEmf, { n: 3 });
     const loud = await engineWith({ debug: true });
-    await loud.provision(functionResource('Emf', assets.emf as string));
-    await loud.engine.invoke('Test-Emf', { n: 5 });
+    const { ref: loudEmf } = await loud.provision(functionResource('Emf', assets.emf as string));
+    await loud.engine.invoke(loudEmf, { n: 5 });
 
     for (const [{ ctx }, value] of [
       [quiet, 3],
@@ -452,7 +462,7 @@ describe('logs, metrics and trace', () => {
     expect(quiet.ctx.logs).toEqual([]);
     await expect
       .poll(() =>
-        printed(loud.ctx.logs, 'Test-Emf')
+        printed(loud.ctx.logs, loudEmf)
           .filter((line) => !line.includes('_aws'))
           .sort(),
       )
@@ -461,14 +471,14 @@ describe('logs, metrics and trace', () => {
 
   it('emits one trace event per invocation, with the order it concerns and how it ended', async () => {
     const { engine, provision, ctx } = await engineWith();
-    await provision(functionResource('Counter', assets.counter as string));
+    const { ref: counter } = await provision(functionResource('Counter', assets.counter as string));
     await engine.invoke(
-      'Test-Counter',
+      counter,
       { order: { orderId: 'o-1' }, correlationId: 'c-1' },
       { label: 'ReserveInventory' },
     );
-    await engine.invoke('Test-Counter', { httpMethod: 'POST', path: '/orders' });
-    await engine.invoke('Test-Counter', {
+    await engine.invoke(counter, { httpMethod: 'POST', path: '/orders' });
+    await engine.invoke(counter, {
       'detail-type': 'OrderPlaced',
       detail: { data: { orderId: 'o-2' } },
     });
@@ -476,15 +486,15 @@ describe('logs, metrics and trace', () => {
       {
         orderId: 'o-1',
         event: 'ReserveInventory',
-        service: 'Test-Counter',
+        service: counter,
         outcome: expect.stringMatching(/^ok \d+ms$/),
         correlationId: 'c-1',
       },
-      { event: 'POST /orders', service: 'Test-Counter', outcome: expect.stringMatching(/^ok \d+ms$/) },
+      { event: 'POST /orders', service: counter, outcome: expect.stringMatching(/^ok \d+ms$/) },
       {
         orderId: 'o-2',
         event: 'OrderPlaced',
-        service: 'Test-Counter',
+        service: counter,
         outcome: expect.stringMatching(/^ok \d+ms$/),
       },
     ]);
@@ -542,12 +552,12 @@ describe('AWS API calls of the functions', () => {
         edgeUrl: edge.url,
         services: { dynamodb: { endpoint: dynamodb.url } as DynamoDbApi },
       });
-      await provision(functionResource('Calls', asset));
+      const { ref: calls } = await provision(functionResource('Calls', asset));
 
-      const first = await engine.invoke('Test-Calls', {});
+      const first = await engine.invoke(calls, {});
       expect(first).toMatchObject({ payload: 'done' });
       expect(engine.awsCallCounts()).toEqual({ dynamodb: 2, events: 1 });
-      await engine.invoke('Test-Calls', {});
+      await engine.invoke(calls, {});
       expect(engine.awsCallCounts()).toEqual({ dynamodb: 4, events: 2 });
       // DynamoDB went to DynamoDB Local's endpoint (AWS_ENDPOINT_URL_DYNAMODB), the rest to the edge.
       expect(dynamodb.targets).toEqual([

@@ -66,7 +66,8 @@ const setup = async (
     services: { sqs },
   });
   stops.push(() => started.engine.stop());
-  await started.provision(
+  // The mapping names the function by its Ref, as a template does ({ Ref: Consumer }).
+  const { ref: functionName } = await started.provision(
     functionResource('Consumer', consumer, {
       Environment: { Variables: { MODE: options.mode ?? 'ok' } },
       ...options.function,
@@ -75,13 +76,13 @@ const setup = async (
   const { ref, attributes } = await started.provision(
     mappingResource('Mapping', {
       EventSourceArn: QUEUE_ARN,
-      FunctionName: 'Test-Consumer',
+      FunctionName: functionName,
       BatchSize: 10,
       ...options.mapping,
     }),
   );
   const batches = () =>
-    printed(started.ctx.logs, 'Test-Consumer')
+    printed(started.ctx.logs, functionName)
       .filter((line) => line.startsWith('{'))
       .map(
         (line) =>
@@ -92,7 +93,14 @@ const setup = async (
             record: Record<string, unknown>;
           },
       );
-  return { ...started, sqs, batches, uuid: ref, mappingArn: attributes.EventSourceMappingArn };
+  return {
+    ...started,
+    sqs,
+    batches,
+    functionName,
+    uuid: ref,
+    mappingArn: attributes.EventSourceMappingArn,
+  };
 };
 
 const send = async (sqs: FakeSqs, bodies: string[]) => {
@@ -101,7 +109,7 @@ const send = async (sqs: FakeSqs, bodies: string[]) => {
 
 describe('the SQS event source mapping', () => {
   it('delivers batches of at most BatchSize records in the SQS event shape, and deletes a successful batch', async () => {
-    const { sqs, batches, ctx } = await setup({ mapping: { BatchSize: 4 } });
+    const { sqs, batches, ctx, functionName } = await setup({ mapping: { BatchSize: 4 } });
     await sqs.sendMessage(QUEUE_ARN, 'first', {
       messageAttributes: { kind: { DataType: 'String', StringValue: 'order' } },
     });
@@ -138,11 +146,11 @@ describe('the SQS event source mapping', () => {
     expect(Math.min(...sqs.receives.map((receive) => receive.visibilityTimeoutMs))).toBeGreaterThanOrEqual(
       5000,
     );
-    expect(ctx.trace.events.filter((event) => event.service === 'Test-Consumer')).toHaveLength(11);
+    expect(ctx.trace.events.filter((event) => event.service === functionName)).toHaveLength(11);
   });
 
   it('with ReportBatchItemFailures deletes only the successes; the failures come back after the scaled visibility timeout', async () => {
-    const { sqs, batches, ctx } = await setup({
+    const { sqs, batches, ctx, functionName } = await setup({
       mode: 'report',
       mapping: { FunctionResponseTypes: ['ReportBatchItemFailures'] },
     });
@@ -157,7 +165,7 @@ describe('the SQS event source mapping', () => {
     expect(batches()[1]?.bodies).toEqual(['bad-1']);
     expect(ctx.trace.events).toContainEqual({
       event: 'sqs orders',
-      service: 'Test-Consumer',
+      service: functionName,
       outcome: 'failed: batch item failure (retry after visibility timeout)',
     });
   });
@@ -192,7 +200,7 @@ describe('the SQS event source mapping', () => {
   });
 
   it('leaves every message of the batch for retry when the invocation fails', async () => {
-    const { sqs, ctx } = await setup({
+    const { sqs, ctx, functionName } = await setup({
       mode: 'throw',
       mapping: { FunctionResponseTypes: ['ReportBatchItemFailures'] },
     });
@@ -201,7 +209,7 @@ describe('the SQS event source mapping', () => {
     expect(sqs.deleted).toEqual([]);
     expect(ctx.trace.events).toContainEqual({
       event: 'sqs orders',
-      service: 'Test-Consumer',
+      service: functionName,
       outcome: 'failed: Error (retry after visibility timeout)',
     });
   });
@@ -280,7 +288,7 @@ describe('the SQS event source mapping', () => {
   });
 
   it('does not poll a disabled mapping, and lists its configuration', async () => {
-    const { sqs, batches, engine, uuid, mappingArn } = await setup({
+    const { sqs, batches, engine, uuid, mappingArn, functionName } = await setup({
       mapping: { Enabled: false, ScalingConfig: { MaximumConcurrency: 3 } },
     });
     await send(sqs, ['x']);
@@ -293,7 +301,7 @@ describe('the SQS event source mapping', () => {
         BatchSize: 10,
         MaximumBatchingWindowInSeconds: 0,
         EventSourceArn: QUEUE_ARN,
-        FunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:Test-Consumer',
+        FunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
         LastModified: expect.any(Number),
         LastProcessingResult: 'No records processed',
         State: 'Disabled',

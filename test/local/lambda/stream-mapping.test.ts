@@ -90,14 +90,15 @@ const setup = async (
     services: { dynamodb: ddb.api, sqs },
   });
   stops.push(() => started.engine.stop());
-  await started.provision(
+  // The mapping names the function by its Ref, as a template does ({ Ref: Relay }).
+  const { ref: functionName } = await started.provision(
     functionResource('Relay', consumer, { Environment: { Variables: { MODE: options.mode ?? 'ok' } } }),
   );
   await started.provision(
-    mappingResource('Mapping', { EventSourceArn: streamArn, FunctionName: 'Test-Relay', ...mapping }),
+    mappingResource('Mapping', { EventSourceArn: streamArn, FunctionName: functionName, ...mapping }),
   );
   const batches = () =>
-    printed(started.ctx.logs, 'Test-Relay')
+    printed(started.ctx.logs, functionName)
       .filter((line) => line.startsWith('{'))
       .map(
         (line) =>
@@ -106,7 +107,7 @@ const setup = async (
             event: Record<string, unknown>;
           },
       );
-  return { ...started, sqs, batches };
+  return { ...started, sqs, batches, functionName };
 };
 
 describe('the DynamoDB stream event source mapping', () => {
@@ -163,7 +164,7 @@ describe('the DynamoDB stream event source mapping', () => {
     const { table, streamArn } = await createTable();
     for (const pk of ['r1', 'r2', 'POISON', 'r4', 'r5']) await put(table, pk);
     const dlq = 'arn:aws:sqs:us-east-1:000000000000:relay-dlq';
-    const { batches, sqs, ctx } = await setup(
+    const { batches, sqs, ctx, functionName } = await setup(
       streamArn,
       {
         StartingPosition: 'TRIM_HORIZON',
@@ -191,7 +192,7 @@ describe('the DynamoDB stream event source mapping', () => {
     expect(record).toEqual({
       requestContext: {
         requestId: expect.any(String),
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:Test-Relay',
+        functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
         condition: 'RetryAttemptsExhausted',
         approximateInvokeCount: expect.any(Number),
       },
@@ -212,7 +213,7 @@ describe('the DynamoDB stream event source mapping', () => {
     expect(record.requestContext.approximateInvokeCount).toBeGreaterThanOrEqual(2);
     expect(ctx.trace.events).toContainEqual({
       event: 'stream 1 record(s)',
-      service: 'Test-Relay',
+      service: functionName,
       outcome: 'failed: RetryAttemptsExhausted, sent to relay-dlq',
     });
   });
@@ -322,7 +323,7 @@ describe('a real orderflow bundle', () => {
       await engine.stop();
       daemon.close();
     });
-    await provision(
+    const { ref: seedCatalog } = await provision(
       functionResource('SeedCatalog', dir, {
         Timeout: 60,
         MemorySize: 512,
@@ -339,19 +340,19 @@ describe('a real orderflow bundle', () => {
         },
       }),
     );
-    const first = await engine.invoke('Test-SeedCatalog', {});
+    const first = await engine.invoke(seedCatalog, {});
     expect(first.functionError).toBeUndefined();
     const report = first.payload as { created: number; existing: number; reset: number };
     expect(report.created).toBeGreaterThan(0);
     expect(report.existing).toBe(0);
-    const second = await engine.invoke('Test-SeedCatalog', {});
+    const second = await engine.invoke(seedCatalog, {});
     expect(second.payload).toEqual({ created: 0, existing: report.created, reset: 0 });
     const items = await ddb.client.send(new ScanCommand({ TableName: table }));
     expect(items.Count).toBe(report.created);
     // Powertools Logger wrote JSON lines with the Lambda context.
     const lines = await eventually(
       () => {
-        const found = printed(ctx.logs, 'Test-SeedCatalog').filter((line) => line.includes('catalog seeded'));
+        const found = printed(ctx.logs, seedCatalog).filter((line) => line.includes('catalog seeded'));
         return found.length === 2 ? found : undefined;
       },
       5000,
@@ -361,7 +362,7 @@ describe('a real orderflow bundle', () => {
       level: 'INFO',
       message: 'catalog seeded',
       service: 'inventory',
-      function_name: 'Test-SeedCatalog',
+      function_name: seedCatalog,
       cold_start: true,
     });
     expect(JSON.parse(lines[1] as string)).toMatchObject({ cold_start: false });

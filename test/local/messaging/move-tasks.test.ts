@@ -86,7 +86,7 @@ describe('DLQ redrive: StartMessageMoveTask, ListMessageMoveTasks, CancelMessage
     }
     expect(await bodies(dlq.url)).toEqual([]);
     expect(cloud.ctx.trace.events).toContainEqual({
-      orderId: 'Test-Orders-0',
+      orderId: `${sources[0]?.name}-0`,
       event: 'message',
       service: `sqs:${dlq.name}`,
       outcome: `redriven to ${sources[0]?.name}`,
@@ -94,7 +94,7 @@ describe('DLQ redrive: StartMessageMoveTask, ListMessageMoveTasks, CancelMessage
   });
 
   it('moves to DestinationArn when given, and refuses what SQS refuses', async () => {
-    const { dlq } = await deadLetters(1);
+    const { dlq, sources } = await deadLetters(1);
     const elsewhere = await cloud.queue('Elsewhere');
     await expect(
       client.send(new StartMessageMoveTaskCommand({ SourceArn: elsewhere.arn })),
@@ -126,7 +126,7 @@ describe('DLQ redrive: StartMessageMoveTask, ListMessageMoveTasks, CancelMessage
     });
     expect(
       (await bodies(elsewhere.url)).map((message) => JSON.parse(message.Body ?? '{}').orderId).sort(),
-    ).toEqual(['Test-Orders-0', 'Test-Payments-0']);
+    ).toEqual(sources.map((source) => `${source.name}-0`).sort());
   });
 
   it('keeps one running task per source, cancels it, and fails a task for a message with no known source', async () => {

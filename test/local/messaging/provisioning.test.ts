@@ -1,6 +1,7 @@
 import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { physicalName } from '#lib/local/template/physical-name';
 import { type Messaging, startMessaging } from './harness.ts';
 
 describe('provisioning SQS and SNS resources from resolved template properties', () => {
@@ -27,11 +28,14 @@ describe('provisioning SQS and SNS resources from resolved template properties',
         SqsManagedSseEnabled: true,
       },
     );
-    expect(ref).toBe(`${cloud.edge.url}/000000000000/Test-SagaStarterDeadLetterQueue4736174D`);
+    // CloudFormation's name: `<stack>-<logicalId>-<suffix>`, at most 80 characters for a queue.
+    const name = physicalName('Test', 'SagaStarterDeadLetterQueue4736174D', { maxLength: 80 });
+    expect(name).toMatch(/^Test-SagaStarterDeadLetterQueue4736174D-[A-Z0-9]{12}$/);
+    expect(ref).toBe(`${cloud.edge.url}/000000000000/${name}`);
     expect(ref).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/000000000000\//);
     expect(attributes).toEqual({
-      Arn: 'arn:aws:sqs:us-east-1:000000000000:Test-SagaStarterDeadLetterQueue4736174D',
-      QueueName: 'Test-SagaStarterDeadLetterQueue4736174D',
+      Arn: `arn:aws:sqs:us-east-1:000000000000:${name}`,
+      QueueName: name,
       QueueUrl: ref,
     });
   });
@@ -43,7 +47,8 @@ describe('provisioning SQS and SNS resources from resolved template properties',
       ContentBasedDeduplication: true,
     });
     expect(fifo.name).toHaveLength(80);
-    expect(fifo.name).toMatch(/^Test-VeryLong.*\.fifo$/);
+    // The stack and logical id are cut, never the suffix nor `.fifo`.
+    expect(fifo.name).toMatch(/^Test-VeryLong.*-[A-Z0-9]{12}\.fifo$/);
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: fifo.url, AttributeNames: ['All'] }),
     );
@@ -98,8 +103,10 @@ describe('provisioning SQS and SNS resources from resolved template properties',
       DisplayName: 'orderflow ops alerts',
       KmsMasterKeyId: 'arn:aws:kms:us-east-1:000000000000:key/abc',
     });
-    expect(ref).toBe('arn:aws:sns:us-east-1:000000000000:Test-TopicsOpsAlertsAB97B668');
-    expect(attributes).toEqual({ TopicArn: ref, TopicName: 'Test-TopicsOpsAlertsAB97B668' });
+    const name = physicalName('Test', 'TopicsOpsAlertsAB97B668', { maxLength: 256 });
+    expect(name).toMatch(/^Test-TopicsOpsAlertsAB97B668-[A-Z0-9]{12}$/);
+    expect(ref).toBe(`arn:aws:sns:us-east-1:000000000000:${name}`);
+    expect(attributes).toEqual({ TopicArn: ref, TopicName: name });
     const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn: ref }));
     expect(Attributes?.DisplayName).toBe('orderflow ops alerts');
   });

@@ -10,6 +10,7 @@ import {
   UnsupportedDefinitionError,
 } from '#lib/local/stepfunctions/definition';
 import { StepFunctionsEngine } from '#lib/local/stepfunctions/engine';
+import { physicalName } from '#lib/local/template/physical-name';
 import { testContext } from '../support/context.ts';
 import { LOCAL_LAMBDA_ARN, machineResource } from './support.ts';
 
@@ -29,15 +30,18 @@ const refusal = (definition: unknown): string => {
 };
 
 describe('provisioning a state machine', () => {
-  it('returns the ARN as Ref and Arn, Name and StateMachineRevisionId, naming it <stack>-<logicalId> by default', async () => {
+  it('returns the ARN as Ref and Arn, Name and StateMachineRevisionId, naming it <stack>-<logicalId>-<suffix> by default', async () => {
     const engine = new StepFunctionsEngine(testContext());
     const resource = machineResource('Unnamed', task(LOCAL_LAMBDA_ARN('f')));
     const { StateMachineName: _, ...properties } = resource.properties;
     const provisioned = await engine.provision({ ...resource, properties });
-    expect(provisioned.ref).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:Test-Unnamed');
+    // State machine names are at most 80 characters.
+    const name = physicalName('Test', 'Unnamed', { maxLength: 80 });
+    expect(name).toMatch(/^Test-Unnamed-[A-Z0-9]{12}$/);
+    expect(provisioned.ref).toBe(`arn:aws:states:us-east-1:000000000000:stateMachine:${name}`);
     expect(provisioned.attributes).toEqual({
       Arn: provisioned.ref,
-      Name: 'Test-Unnamed',
+      Name: name,
       StateMachineRevisionId: expect.any(String),
     });
   });

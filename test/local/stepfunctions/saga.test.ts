@@ -8,6 +8,7 @@ import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TemplateResource } from '#lib/local/core/types';
 import { StepFunctionsEngine } from '#lib/local/stepfunctions/engine';
+import { physicalName } from '#lib/local/template/physical-name';
 import { createOrderflow } from '#lib/orderflow';
 import { logicalIdOf, newApp, referencedLogicalId } from '../../infra/support/orderflow-app.ts';
 import { testContext } from '../support/context.ts';
@@ -94,13 +95,16 @@ describe('the synthesized order saga on the local Step Functions engine', () => 
   let ctx: ReturnType<typeof testContext>;
   let engine: StepFunctionsEngine;
   let sagaArn: string;
+  let sagaName: string;
 
   beforeEach(async () => {
     lambda = new FakeLambda({ ...happy });
     ctx = testContext({ services: { lambda } });
     engine = new StepFunctionsEngine(ctx);
     await engine.start();
-    sagaArn = (await engine.provision(resolvedSaga(sagaMachine))).ref;
+    const { ref, attributes } = await engine.provision(resolvedSaga(sagaMachine));
+    sagaArn = ref;
+    sagaName = String(attributes.Name);
   });
 
   const run = async (orderId = 'order-1') => {
@@ -124,9 +128,11 @@ describe('the synthesized order saga on the local Step Functions engine', () => 
   const trace = () => ctx.trace.events.map((e) => `${e.event}:${e.outcome}`);
 
   it('provisions the state machine with its ARN as Ref and the CloudFormation attributes', async () => {
-    expect(sagaArn).toBe(
-      'arn:aws:states:us-east-1:000000000000:stateMachine:OrderflowProcessing-OrderSagaStateMachine15260A25',
-    );
+    // The template does not name it: CloudFormation's `<stack>-<logicalId>-<suffix>`, at most 80 characters.
+    const name = physicalName('OrderflowProcessing', 'OrderSagaStateMachine15260A25', { maxLength: 80 });
+    expect(name).toMatch(/^OrderflowProcessing-OrderSagaStateMachine15260A25-[A-Z0-9]{12}$/);
+    expect(sagaName).toBe(name);
+    expect(sagaArn).toBe(`arn:aws:states:us-east-1:000000000000:stateMachine:${name}`);
     expect(ctx.services.stepFunctions).toBe(engine);
     const machine = engine.stateMachine(sagaArn);
     expect(machine.type).toBe('STANDARD');
@@ -288,9 +294,7 @@ describe('the synthesized order saga on the local Step Functions engine', () => 
     const second = await engine.startExecution(sagaArn, input, 'order-dup');
     expect(second.executionArn).toBe(first.executionArn);
     expect(second.startDate).toEqual(first.startDate);
-    expect(first.executionArn).toBe(
-      'arn:aws:states:us-east-1:000000000000:execution:OrderflowProcessing-OrderSagaStateMachine15260A25:order-dup',
-    );
+    expect(first.executionArn).toBe(`arn:aws:states:us-east-1:000000000000:execution:${sagaName}:order-dup`);
     await expect(
       engine.startExecution(sagaArn, JSON.stringify(sagaInput('other')), 'order-dup'),
     ).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
@@ -305,13 +309,17 @@ describe('the synthesized order saga on the local Step Functions engine', () => 
   });
 
   it('runs two EXPRESS executions for two starts with the same name', async () => {
-    const express = (await engine.provision(resolvedSaga(sagaMachine, 'EXPRESS', 'ExpressSaga'))).ref;
+    const { ref: express, attributes } = await engine.provision(
+      resolvedSaga(sagaMachine, 'EXPRESS', 'ExpressSaga'),
+    );
+    const expressName = String(attributes.Name);
+    expect(expressName).toMatch(/^OrderflowProcessing-ExpressSaga-[A-Z0-9]{12}$/);
     const input = JSON.stringify(sagaInput('order-x'));
     const first = await engine.startExecution(express, input, 'order-x');
     const second = await engine.startExecution(express, input, 'order-x');
     expect(first.executionArn).not.toBe(second.executionArn);
     expect(first.executionArn).toMatch(
-      /^arn:aws:states:us-east-1:000000000000:express:OrderflowProcessing-ExpressSaga:order-x:/,
+      new RegExp(`^arn:aws:states:us-east-1:000000000000:express:${expressName}:order-x:[0-9a-f-]{36}$`),
     );
     await Promise.all([
       engine.waitForExecution(first.executionArn),
