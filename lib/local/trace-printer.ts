@@ -16,9 +16,19 @@ export const isShown = (event: TraceEvent, verbose: boolean): boolean =>
 const pad = (text: string, width: number): string =>
   text.length >= width ? text : text + ' '.repeat(width - text.length);
 
+/**
+ * Generated physical names (`OrderflowProcessing-AuthorizePayment6BDED99E-6G8K0HFRV84D`) shown by the construct
+ * name they come from (`AuthorizePayment`): the stack, CDK's 8-character hash and CloudFormation's suffix only
+ * make lines overflow. The engines and APIs keep the full names; this is display only.
+ */
+const GENERATED_NAME = /\b[A-Z][A-Za-z0-9]*-([A-Za-z][A-Za-z0-9]*?)(?:[0-9A-F]{8})?-[A-Z0-9]{12}(\.fifo)?\b/g;
+export const readableNames = (text: string): string => text.replace(GENERATED_NAME, '$1$2');
+
 /** One readable line: time, order, event, service, outcome. */
 export const formatTrace = (event: TraceEvent, now = new Date()): string => {
   const time = now.toISOString().slice(11, 23);
   const order = event.orderId ? `order ${event.orderId.slice(0, 8)}` : '';
-  return `${time}  ${pad(order, 14)}  ${pad(event.event, 28)}  ${pad(event.service, 22)}  ${event.outcome}`;
+  const what = readableNames(event.event);
+  const where = readableNames(event.service);
+  return `${time}  ${pad(order, 14)}  ${pad(what, 28)}  ${pad(where, 22)}  ${readableNames(event.outcome)}`;
 };

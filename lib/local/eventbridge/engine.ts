@@ -296,7 +296,12 @@ const entryTime = (time: PutEventsEntry['Time']): Date => {
 /** A rule name as the API model constrains it (1-64 of `[.\-_A-Za-z0-9]`), in every operation that takes one. */
 const ruleName = (value: unknown, member: 'name' | 'rule' = 'name'): string => {
   const name = optionalString(value, member === 'name' ? 'Name' : 'Rule');
-  if (!name || name.length > 64 || !NAME_PATTERN.test(name)) {
+  if (name !== undefined && name.length > 64) {
+    throw validation(
+      `1 validation error detected: Value '${name}' at '${member}' failed to satisfy constraint: Member must have length less than or equal to 64`,
+    );
+  }
+  if (!name || !NAME_PATTERN.test(name)) {
     throw validation(
       `1 validation error detected: Value '${name ?? ''}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`,
     );
@@ -1009,7 +1014,7 @@ export class EventBridgeEngine implements Engine, EventsApi {
 
   deleteRule(input: Record<string, unknown>): Record<string, never> {
     const bus = this.bus(input.EventBusName);
-    const name = optionalString(input.Name, 'Name') ?? '';
+    const name = ruleName(input.Name);
     const rule = bus.rules.get(name);
     if (!rule) return {};
     if (rule.managedBy !== undefined && input.Force !== true) {

@@ -193,7 +193,8 @@ export class SqsHandler implements ServiceHandler {
       case 'ReceiveMessage':
         return this.receive(request);
       case 'DeleteMessage':
-        return this.deleteMessage(request);
+      case 'ChangeMessageVisibility':
+        return this.withIssuedHandle(request);
       case 'DeleteMessageBatch':
         return this.deleteMessageBatch(request);
       default:
@@ -223,10 +224,11 @@ export class SqsHandler implements ServiceHandler {
   }
 
   /**
-   * DeleteMessage: fauxqs accepts any receipt handle. SQS also ignores a handle that was valid once (the message
-   * is gone), but refuses one it never issued with ReceiptHandleIsInvalid; ours are all UUIDs.
+   * DeleteMessage and ChangeMessageVisibility refuse a receipt handle SQS never issued with ReceiptHandleIsInvalid
+   * (ours are all UUIDs). fauxqs accepts any handle for DeleteMessage and calls it MessageNotInflight for
+   * ChangeMessageVisibility. A handle that was valid once still goes to fauxqs: SQS ignores it on delete.
    */
-  private async deleteMessage(request: EdgeRequest): Promise<EdgeResponse> {
+  private async withIssuedHandle(request: EdgeRequest): Promise<EdgeResponse> {
     const { ReceiptHandle } = parseJsonBody(request);
     if (typeof ReceiptHandle === 'string' && ReceiptHandle !== '' && !isReceiptHandle(ReceiptHandle)) {
       return sqsError(invalidReceiptHandle(ReceiptHandle));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTrace, isShown } from '#lib/local/trace-printer';
+import { formatTrace, isShown, readableNames } from '#lib/local/trace-printer';
 
 describe('the live trace of npm start', () => {
   it("tells an order's story by default: API calls, domain events and saga steps", () => {
@@ -24,5 +24,20 @@ describe('the live trace of npm start', () => {
       new Date('2026-11-22T12:17:38.676Z'),
     );
     expect(line).toMatch(/^12:17:38\.676 {2}order ef7c0b7b {2}OrderPlaced +eventbridge +→ 3 rules$/);
+  });
+
+  it('shows generated physical names by their construct name, so columns stay aligned', () => {
+    expect(readableNames('OrderflowProcessing-AuthorizePayment6BDED99E-6G8K0HFRV84D')).toBe(
+      'AuthorizePayment',
+    );
+    expect(readableNames('sqs OrderflowProcessing-SagaStarterQueue594B30C9-LH276NIHY7NS')).toBe(
+      'sqs SagaStarterQueue',
+    );
+    expect(readableNames('moved to Test-Ledger-ABCDEFGHIJ12.fifo')).toBe('moved to Ledger.fifo');
+    // Names the template sets, and ordinary words, stay as they are.
+    expect(readableNames('orders-api POST /orders')).toBe('orders-api POST /orders');
+    expect(readableNames('failed: PaymentGatewayTransientError')).toBe(
+      'failed: PaymentGatewayTransientError',
+    );
   });
 });

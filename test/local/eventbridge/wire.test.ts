@@ -230,14 +230,24 @@ describe('the EventBridge API on the edge endpoint (AWS SDK v3)', () => {
     });
   });
 
-  // API reference, DescribeRule: Name "Pattern: [\.\-_A-Za-z0-9]+", checked before the rule is looked up.
-  it('DescribeRule refuses a name outside the allowed pattern with ValidationException', async () => {
-    await expect(
-      client.send(new DescribeRuleCommand({ Name: 'bad name!', EventBusName: 'orders' })),
-    ).rejects.toMatchObject({
-      name: 'ValidationException',
-      message: expect.stringContaining("Value 'bad name!' at 'name' failed to satisfy constraint"),
-    });
+  // API reference, DescribeRule and DeleteRule: Name "Length Constraints: Minimum length of 1. Maximum length of 64.
+  // Pattern: [\.\-_A-Za-z0-9]+", checked before the rule is looked up.
+  it('DescribeRule and DeleteRule refuse a name outside the pattern or over 64 characters with ValidationException', async () => {
+    for (const send of [
+      (Name: string) => client.send(new DescribeRuleCommand({ Name, EventBusName: 'orders' })),
+      (Name: string) => client.send(new DeleteRuleCommand({ Name, EventBusName: 'orders' })),
+    ]) {
+      await expect(send('bad name!')).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining(
+          "Value 'bad name!' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern",
+        ),
+      });
+      await expect(send('r'.repeat(65))).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining('Member must have length less than or equal to 64'),
+      });
+    }
   });
 
   it('PutRule refuses an invalid pattern; targets can be listed, removed, and the rule deleted', async () => {

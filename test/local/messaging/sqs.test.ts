@@ -236,6 +236,15 @@ describe('SQS (ORDERFLOW_TIME_SCALE 0.01)', () => {
       name: 'ReceiptHandleIsInvalid',
       message: 'The input receipt handle "bogus" is not a valid receipt handle.',
     });
+    await expect(
+      client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queue.url,
+          ReceiptHandle: 'bogus',
+          VisibilityTimeout: 0,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
     await client.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: first }));
     await client.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: first }));
     const batch = await client.send(
