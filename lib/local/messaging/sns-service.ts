@@ -40,6 +40,11 @@ const SIGNING_CERT_URL =
   'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem';
 
 const invalidParameter = (message: string): AwsApiError => new AwsApiError('InvalidParameter', message);
+/**
+ * 1-100 characters, none of them a control character or a line break. The docs say "less than 100", but
+ * CloudWatch's own alarm notifications carry subjects of exactly 100 characters, which SNS delivers.
+ */
+const VALID_SUBJECT = /^[^\p{Cc}\u2028\u2029]{1,100}$/u;
 
 /** A delivery that did not reach its endpoint: a client error (the endpoint is gone) is not retried. */
 class DeliveryFailure extends Error {
@@ -128,6 +133,11 @@ export class SnsService implements SnsApi {
     const topic = this.fauxqs().sns.getTopic(input.topicArn);
     if (!topic) throw new AwsApiError('NotFound', 'Topic does not exist', 404);
     if (input.message === '') throw invalidParameter('Invalid parameter: Empty message');
+    // Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100
+    // characters long" (see VALID_SUBJECT for the length).
+    if (input.subject !== undefined && !VALID_SUBJECT.test(input.subject)) {
+      throw invalidParameter('Invalid parameter: Subject');
+    }
     let size = Buffer.byteLength(input.message);
     for (const [name, attribute] of Object.entries(input.messageAttributes)) {
       this.validateAttribute(name, attribute);

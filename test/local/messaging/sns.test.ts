@@ -122,6 +122,22 @@ describe('SNS fan-out', () => {
     });
   });
 
+  // SNS Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100
+  // characters long." CloudWatch itself sends subjects of exactly 100 characters, so 100 passes.
+  it('refuses a Subject with a line break, a control character or over 100 characters, and takes UTF-8 text', async () => {
+    const topic = await cloud.topic('Subjects');
+    const queue = await subscribeQueue(topic.arn, 'SubjectReader');
+    for (const Subject of ['two\nlines', 'bell\u0007', 's'.repeat(101), '']) {
+      await expect(
+        sns.send(new PublishCommand({ TopicArn: topic.arn, Message: 'x', Subject })),
+      ).rejects.toMatchObject({ name: 'InvalidParameterException', message: 'Invalid parameter: Subject' });
+    }
+    await sns.send(new PublishCommand({ TopicArn: topic.arn, Message: 'x', Subject: 'Café déjà vu 🎉' }));
+    await sns.send(new PublishCommand({ TopicArn: topic.arn, Message: 'y', Subject: 's'.repeat(100) }));
+    const delivered = (await drain(queue.url)).map((message) => JSON.parse(message.Body ?? '{}').Subject);
+    expect(delivered.sort()).toEqual(['Café déjà vu 🎉', 's'.repeat(100)].sort());
+  });
+
   it('matches String.Array attributes element by element (a gap in fauxqs)', async () => {
     const topic = await cloud.topic('Tags');
     const queue = await subscribeQueue(topic.arn, 'Red', {
