@@ -6,22 +6,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ESM_REQUIRE_BANNER, SEMVER_SHIM } from './bundling.ts';
 
 /** The repository root: the esbuild project root and the base of relative `entry` paths. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** A stand-in for `semver` in every bundle (functions/shared/bundling/semver-gte.cjs explains why). */
-const SEMVER_SHIM = join(REPO_ROOT, 'functions', 'shared', 'bundling', 'semver-gte.cjs');
 
 /** Function timeout when none is given; consumers derive their queue visibility timeout from it. */
 export const DEFAULT_FUNCTION_TIMEOUT = Duration.seconds(10);
 
 /** Log levels understood by Powertools Logger. */
 export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-
-// The ESM bundle still contains CommonJS dependencies that call require(); give them one.
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __orderflowCreateRequire } from 'node:module'; const require = __orderflowCreateRequire(import.meta.url);";
 
 /** Properties of a {@link NodeFunction}. */
 export interface NodeFunctionProps {

@@ -13,11 +13,11 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, timeScale } from '#lib/local/core/time';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import {
+  bundleLikeNodeFunction,
   eventually,
   FakeSqs,
   functionResource,
@@ -282,24 +282,7 @@ const seedAsset = async (): Promise<{ dir: string; from: string }> => {
     }
   }
   const dir = join(temp.dir, 'seed-bundle');
-  await build({
-    entryPoints: ['functions/inventory/seed-handler.ts'],
-    outfile: join(dir, 'index.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    mainFields: ['module', 'main'],
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    external: ['@aws-sdk/*'],
-    alias: { semver: './functions/shared/bundling/semver-gte.cjs' },
-    banner: {
-      js: "import { createRequire as __orderflowCreateRequire } from 'node:module'; const require = __orderflowCreateRequire(import.meta.url);",
-    },
-    logLevel: 'silent',
-  });
+  await bundleLikeNodeFunction('functions/inventory/seed-handler.ts', dir);
   return { dir, from: 'a fresh bundle' };
 };
 

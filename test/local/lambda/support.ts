@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER, SEMVER_SHIM } from '#lib/constructs/bundling';
 import { sleep } from '#lib/local/core/time';
 import type {
   LocalServices,
@@ -32,15 +33,14 @@ export const writeHandler = (root: string, name: string, source: string): string
   return dir;
 };
 
-/** The bundling options of lib/constructs/node-function.ts: ESM, node24, createRequire banner, SDK external. */
-export const bundleHandler = async (root: string, name: string, source: string): Promise<string> => {
-  const dir = join(root, name);
-  mkdirSync(dir, { recursive: true });
-  const entry = join(root, `${name}-src.ts`);
-  writeFileSync(entry, source);
+/**
+ * Bundles `entry` into `<outDir>/index.mjs` as lib/constructs/node-function.ts has CDK do it: ESM for node24,
+ * minified with a source map, the createRequire banner, the AWS SDK external and the semver shim.
+ */
+export const bundleLikeNodeFunction = async (entry: string, outDir: string): Promise<void> => {
   await build({
     entryPoints: [entry],
-    outfile: join(dir, 'index.mjs'),
+    outfile: join(outDir, 'index.mjs'),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -50,11 +50,19 @@ export const bundleHandler = async (root: string, name: string, source: string):
     sourcemap: true,
     sourcesContent: false,
     external: ['@aws-sdk/*'],
-    banner: {
-      js: "import { createRequire as __orderflowCreateRequire } from 'node:module'; const require = __orderflowCreateRequire(import.meta.url);",
-    },
+    alias: { semver: SEMVER_SHIM },
+    banner: { js: ESM_REQUIRE_BANNER },
     logLevel: 'silent',
   });
+};
+
+/** Writes `source` as a handler module and bundles it into `<root>/<name>/index.mjs`; returns the folder. */
+export const bundleHandler = async (root: string, name: string, source: string): Promise<string> => {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  const entry = join(root, `${name}-src.ts`);
+  writeFileSync(entry, source);
+  await bundleLikeNodeFunction(entry, dir);
   return dir;
 };
 
